@@ -1,0 +1,194 @@
+"""Load a facts file: read, parse YAML safely with positions, validate against the schema.
+
+``load_facts(path)`` returns a ``FactsFile`` or raises ``FactsError`` listing every problem of the
+file at once, each with ``file:line:column``, the field path and what to do.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+from briefgen.errors import FactsError, Problem
+from briefgen.schema import SCHEMA_VERSION, FactsFile
+from briefgen.yamlload import MAX_BYTES, Positions, decode_text, format_path, load_yaml
+
+__all__ = ["load_facts", "parse_facts"]
+
+
+def load_facts(path: str | Path) -> FactsFile:
+    """Return the validated facts of the YAML file at ``path``.
+
+    Raises FactsError if the file cannot be read, is not UTF-8 YAML, or does not match the schema
+    (all schema problems are reported together).
+    """
+    shown = str(path)
+    p = Path(path)
+    try:
+        if p.is_dir():
+            raise FactsError("is a folder, not a facts file", path=shown)
+        size = p.stat().st_size
+        if size > MAX_BYTES:
+            raise FactsError(
+                f"the file is {size:,} bytes; the limit is {MAX_BYTES:,} bytes", path=shown
+            )
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise FactsError("no such file", path=shown, hint="check the path") from None
+    except PermissionError:
+        raise FactsError("permission denied: cannot read the file", path=shown) from None
+    except OSError as e:
+        raise FactsError(f"cannot read the file: {e.strerror}", path=shown) from None
+    return parse_facts(decode_text(data, shown), shown)
+
+
+def parse_facts(text: str, path: str = "<facts>") -> FactsFile:
+    """Return the validated facts in the YAML ``text``; ``path`` is only used in messages.
+
+    Raises FactsError as ``load_facts`` does.
+    """
+    data, positions = load_yaml(text, path)
+    if data is None:
+        raise FactsError(
+            "the file is empty (or only comments)",
+            path=path,
+            line=1,
+            hint=f"a facts file starts with 'schema: {SCHEMA_VERSION}'; see docs/facts-schema.md",
+        )
+    if not isinstance(data, dict):
+        raise FactsError(
+            f"the top level is a {'list' if isinstance(data, list) else 'single value'}, "
+            "not a mapping of fields",
+            path=path,
+            line=positions.of(())[0],
+            hint="start the file with 'schema: 1' and the other top-level fields",
+        )
+    version = data.get("schema")
+    if version is not None and version != str(SCHEMA_VERSION):
+        line, col = positions.of(("schema",))
+        raise FactsError(
+            f"schema version {version!r} is not supported; this briefgen reads version "
+            f"{SCHEMA_VERSION}",
+            path=path,
+            line=line,
+            column=col,
+            field="schema",
+        )
+    try:
+        return FactsFile.model_validate(data)
+    except ValidationError as e:
+        raise FactsError(problems=_problems(e, data, positions, path)) from None
+
+
+def _problems(error: ValidationError, data: object, positions: Positions, path: str) -> list[Problem]:
+    problems = []
+    errors = error.errors(include_url=False)
+    locs = [_user_loc(err["loc"], data) for err in errors]
+    for err, loc in zip(errors, locs):
+        kind = err["type"]
+        if kind == "too_short" and any(o != loc and o[: len(loc)] == loc for o in locs):
+            continue  # the list is short only because an item in it is invalid: report the item
+        if kind == "extra_forbidden":
+            line, col = positions.keys.get(loc, positions.of(loc))
+            name = str(loc[-1])
+            known = _known_fields(loc[:-1])
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]!r}?" if close else (
+                f"known fields here: {', '.join(known)}" if known else None
+            )
+            problems.append(Problem(f"unknown field {name!r}", path, line, col, format_path(loc), hint))
+            continue
+        if kind == "missing":
+            line, col = positions.of(loc[:-1])
+            problems.append(
+                Problem(
+                    "required field is missing",
+                    path,
+                    line,
+                    col,
+                    format_path(loc),
+                    f"add '{loc[-1]}:' here",
+                )
+            )
+            continue
+        line, col = positions.values.get(loc) or positions.of(loc)
+        message = err["msg"].replace("Tuple should", "List should").replace(" after validation", "")
+        if kind not in ("value_error",) and message.startswith("Value error, "):
+            message = message[len("Value error, ") :]
+        found = err.get("input")
+        if isinstance(found, (str, int, float)) or found is None:
+            shown = repr(found) if found is not None else "nothing (an empty value)"
+            if isinstance(found, str) and len(found) > 60:
+                shown = repr(found[:57] + "...")
+            message += f"; found {shown}"
+        elif isinstance(found, list):
+            message += "; found a list"
+        elif isinstance(found, dict):
+            message += "; found a mapping"
+        problems.append(Problem(message, path, line, col, format_path(loc) or None))
+    problems.sort(key=lambda p: (p.line or 0, p.column or 0))
+    return problems
+
+
+def _user_loc(loc: tuple, data: object) -> tuple:
+    """Map a pydantic error location to the path as written in the file.
+
+    Drops the index that ``Sources`` adds when a single locator was written as a mapping, and
+    the field-name alias ``schema_``.
+    """
+    out: list = []
+    node = data
+    for part in loc:
+        if part == "schema_":
+            part = "schema"
+        if isinstance(part, int) and isinstance(node, dict):
+            continue  # a single mapping accepted where a list is allowed
+        out.append(part)
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            node = None
+    return tuple(out)
+
+
+def _known_fields(loc: tuple) -> list[str]:
+    """Return the field names allowed at ``loc`` (a path to a mapping), for suggestions."""
+    model: object = FactsFile
+    for part in loc:
+        model = _unwrap(model)
+        if isinstance(part, int):
+            args = typing.get_args(model)
+            model = args[0] if args else None
+        elif isinstance(model, type) and issubclass(model, BaseModel):
+            field = next(
+                (f for n, f in model.model_fields.items() if (f.alias or n) == part), None
+            )
+            model = field.annotation if field else None
+        else:
+            return []
+    model = _unwrap(model)
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return [f.alias or n for n, f in model.model_fields.items()]
+    return []
+
+
+def _unwrap(tp: object) -> object:
+    """Strip Annotated, Optional and tuple[...] wrappers down to a model class, if any."""
+    while True:
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(tp) if a is not type(None)]
+            models = [a for a in args if isinstance(_unwrap(a), type) and issubclass(_unwrap(a), BaseModel)]
+            tp = models[0] if models else args[0]
+        elif origin is tuple and any(isinstance(_unwrap(a), type) and issubclass(_unwrap(a), BaseModel) for a in typing.get_args(tp)):
+            return tp
+        else:
+            return tp
