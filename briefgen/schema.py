@@ -350,7 +350,7 @@ class Note(_Model):
     """
 
     to: Text
-    from_: Text = Field(alias="from")
+    sender: Text = Field(alias="from")
     date: Date | None = None
     subject: Text
     purpose: Text

@@ -1,0 +1,247 @@
+"""Markdown text (what a template renders) -> ``Document``.
+
+The Markdown is CommonMark plus GFM tables, definition lists (``Term`` / ``: value``) and a YAML
+front matter holding the document metadata (``title``, ``classification``, ``subject``,
+``author``, ``keywords``, ``lang``, ``date``, ``header``, ``footer``). Raw HTML is off: ``<b>`` in the
+text stays the four characters ``<b>``. Anything the document model has no node for (images, code
+blocks, rules, headings deeper than 4) is an error naming the line of the Markdown, so a template
+cannot produce content that one output format would silently drop. See ``briefgen build --format
+md`` to look at the Markdown itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from briefgen.errors import MarkupError
+from briefgen.model import (
+    Block,
+    BulletList,
+    Code,
+    DefinitionList,
+    Document,
+    Emph,
+    Heading,
+    Inline,
+    LineBreak,
+    Link,
+    Meta,
+    OrderedList,
+    Paragraph,
+    Quote,
+    Strong,
+    Table,
+    Text,
+)
+
+__all__ = ["parse", "ALLOWED_LINK_SCHEMES"]
+
+ALLOWED_LINK_SCHEMES = ("http://", "https://", "mailto:")
+_ATTRIBUTION = re.compile(r"^\s*[—―]\s*")
+_META_FIELDS = {"title", "classification", "subject", "author", "keywords", "lang", "date",
+                "header", "footer"}
+
+
+def parse(markdown: str, *, source: str = "<markdown>", creator: str = "") -> Document:
+    """Return the ``Document`` for ``markdown``.
+
+    ``source`` names the text in error messages; ``creator`` goes into ``Meta.creator``.
+    Raises MarkupError (with the Markdown line) for unsupported constructs or bad front matter.
+    """
+    from markdown_it import MarkdownIt
+    from markdown_it.tree import SyntaxTreeNode
+    from mdit_py_plugins.deflist import deflist_plugin
+    from mdit_py_plugins.front_matter import front_matter_plugin
+
+    md = (
+        MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+        .enable("table")
+        .use(front_matter_plugin)
+        .use(deflist_plugin)
+    )
+    tree = SyntaxTreeNode(md.parse(markdown))
+    meta: Meta | None = None
+    blocks: list[Block] = []
+    builder = _Builder(source)
+    for node in tree.children:
+        if node.type == "front_matter":
+            meta = _meta(node.content, source, creator)
+        else:
+            blocks.extend(builder.block(node))
+    if meta is None:
+        raise MarkupError(
+            "the Markdown has no front matter with the document title",
+            path=source,
+            line=1,
+            hint="start the template with '---', 'title: ...', '---'",
+        )
+    return Document(meta=meta, blocks=tuple(blocks))
+
+
+def _meta(text: str, source: str, creator: str) -> Meta:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        data = YAML(typ="safe", pure=True).load(text) or {}
+    except YAMLError as e:
+        raise MarkupError(f"the front matter is not valid YAML: {e}", path=source, line=1) from None
+    if not isinstance(data, dict):
+        raise MarkupError("the front matter must be a mapping", path=source, line=1)
+    unknown = set(data) - _META_FIELDS
+    if unknown:
+        raise MarkupError(
+            f"unknown front matter field(s): {', '.join(sorted(map(str, unknown)))}",
+            path=source,
+            line=1,
+            hint=f"known fields: {', '.join(sorted(_META_FIELDS))}",
+        )
+    if not data.get("title"):
+        raise MarkupError("the front matter has no title", path=source, line=1)
+    date = data.get("date")
+    if date is not None and not isinstance(date, dt.date):
+        try:
+            date = dt.date.fromisoformat(str(date))
+        except ValueError:
+            raise MarkupError(f"front matter date {date!r} is not YYYY-MM-DD", path=source, line=1) from None
+    keywords = data.get("keywords") or ()
+    if isinstance(keywords, str):
+        keywords = [k.strip() for k in keywords.split(",")]
+    return Meta(
+        title=str(data["title"]),
+        classification=str(data.get("classification") or ""),
+        subject=str(data.get("subject") or ""),
+        author=str(data.get("author") or ""),
+        keywords=tuple(str(k) for k in keywords if str(k)),
+        lang=str(data.get("lang") or "en"),
+        date=date,
+        header=str(data.get("header") or ""),
+        footer=str(data.get("footer") or ""),
+        creator=creator,
+    )
+
+
+class _Builder:
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def _error(self, node, what: str) -> MarkupError:
+        line = node.map[0] + 1 if node.map else None
+        return MarkupError(
+            f"{what} is not supported in a briefing note",
+            path=self.source,
+            line=line,
+            hint="see the rendered Markdown with '--format md'",
+        )
+
+    def blocks(self, nodes) -> tuple[Block, ...]:
+        out: list[Block] = []
+        for node in nodes:
+            out.extend(self.block(node))
+        return tuple(out)
+
+    def block(self, node) -> list[Block]:
+        line = node.map[0] + 1 if node.map else None
+        match node.type:
+            case "heading":
+                level = int(node.tag[1])
+                if level > 4:
+                    raise self._error(node, f"a level-{level} heading")
+                return [Heading(level, self.inlines(node.children[0]), line)]
+            case "paragraph":
+                return [Paragraph(self.inlines(node.children[0]), line)]
+            case "bullet_list":
+                return [BulletList(tuple(self.blocks(item.children) for item in node.children))]
+            case "ordered_list":
+                start = int(node.attrs.get("start", 1))
+                return [OrderedList(tuple(self.blocks(item.children) for item in node.children), start)]
+            case "blockquote":
+                inner = list(self.blocks(node.children))
+                attribution = None
+                last = inner[-1] if inner else None
+                if len(inner) > 1 and isinstance(last, Paragraph) and last.children and isinstance(
+                    last.children[0], Text
+                ) and _ATTRIBUTION.match(last.children[0].text):
+                    first = Text(_ATTRIBUTION.sub("", last.children[0].text))
+                    attribution = (first, *last.children[1:])
+                    inner.pop()
+                return [Quote(tuple(inner), attribution)]
+            case "table":
+                return [self.table(node)]
+            case "dl":
+                items = []
+                term = None
+                for child in node.children:
+                    if child.type == "dt":
+                        term = self.inlines(child.children[0])
+                    elif child.type == "dd" and term is not None:
+                        items.append((term, self.blocks(child.children)))
+                        term = None
+                return [DefinitionList(tuple(items))]
+            case "hr":
+                raise self._error(node, "a horizontal rule")
+            case "code_block" | "fence":
+                raise self._error(node, "a code block (text indented by 4 spaces or fenced)")
+            case _:
+                raise self._error(node, f"'{node.type}'")
+
+    def table(self, node) -> Table:
+        header: tuple = ()
+        rows: list = []
+        aligns: list[str] = []
+        for section in node.children:
+            for tr in section.children:
+                cells = tuple(self.inlines(cell.children[0]) if cell.children else () for cell in tr.children)
+                if section.type == "thead":
+                    header = cells
+                    for cell in tr.children:
+                        style = cell.attrs.get("style", "")
+                        aligns.append(style.split(":")[1] if ":" in style else "left")
+                else:
+                    rows.append(cells)
+        return Table(header, tuple(rows), tuple(aligns))
+
+    def inlines(self, node) -> tuple[Inline, ...]:
+        out: list[Inline] = []
+        for child in node.children:
+            match child.type:
+                case "text":
+                    if out and isinstance(out[-1], Text):
+                        out[-1] = Text(out[-1].text + child.content)
+                    else:
+                        out.append(Text(child.content))
+                case "softbreak":
+                    out.append(Text(" "))
+                case "hardbreak":
+                    out.append(LineBreak())
+                case "strong":
+                    out.append(Strong(self.inlines(child)))
+                case "em":
+                    out.append(Emph(self.inlines(child)))
+                case "code_inline":
+                    out.append(Code(child.content))
+                case "link":
+                    href = str(child.attrs.get("href", ""))
+                    children = self.inlines(child)
+                    if href.lower().startswith(ALLOWED_LINK_SCHEMES):
+                        out.append(Link(href, children))
+                    else:
+                        out.extend(children)  # not a safe scheme: keep the text, drop the link
+                case "image":
+                    raise self._error(node, "an image")
+                case _:
+                    raise self._error(node, f"inline '{child.type}'")
+        return _merge_text(out)
+
+
+def _merge_text(nodes: list[Inline]) -> tuple[Inline, ...]:
+    merged: list[Inline] = []
+    for n in nodes:
+        if isinstance(n, Text) and not n.text:
+            continue
+        if isinstance(n, Text) and merged and isinstance(merged[-1], Text):
+            merged[-1] = Text(merged[-1].text + n.text)
+        else:
+            merged.append(n)
+    return tuple(merged)

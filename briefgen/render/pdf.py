@@ -1,0 +1,435 @@
+"""``Document`` + ``Theme`` -> PDF bytes, with reportlab's platypus.
+
+Every font is a TrueType file embedded in the PDF (subset). Each page carries the classification
+marking at its top and foot, the footer text and "Page X of Y"; headings become the PDF outline
+(bookmarks), nested by level; title, author, subject, keywords, creator and language go into the
+document information. Headings are kept with the block that follows them, paragraphs have no
+widows or orphans, and tables repeat their header row when they split across pages.
+The output is byte-for-byte repeatable for the same input (reportlab's ``invariant`` mode).
+"""
+
+from __future__ import annotations
+
+import io
+from xml.sax.saxutils import escape, quoteattr
+
+from briefgen import __version__
+from briefgen.model import (
+    Block,
+    BulletList,
+    Code,
+    DefinitionList,
+    Document,
+    Emph,
+    Heading,
+    Inline,
+    LineBreak,
+    Link,
+    OrderedList,
+    Paragraph,
+    Quote,
+    Strong,
+    Table,
+    Text,
+    plain_text,
+)
+from briefgen.theme import FontFamily, Theme
+
+__all__ = ["render_pdf"]
+
+MM = 72 / 25.4  # points per millimetre
+
+
+def render_pdf(document: Document, theme: Theme) -> bytes:
+    """Return the PDF of ``document`` laid out in ``theme``'s style, as bytes.
+
+    Raises ThemeError if a font file cannot be loaded, TypeError on a block type it does not know.
+    """
+    from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
+
+    fonts = _register_fonts(theme)
+    styles = _styles(theme, fonts)
+    width_mm, height_mm = theme.page_size_mm
+    top, right, bottom, left = (m * MM for m in theme.margins_mm)
+    page_w, page_h = width_mm * MM, height_mm * MM
+    meta = document.meta
+
+    buffer = io.BytesIO()
+
+    class _Doc(BaseDocTemplate):
+        def afterFlowable(self, flowable):  # noqa: N802 (reportlab's name)
+            entry = getattr(flowable, "_briefgen_outline", None)
+            if entry:
+                level, text, key = entry
+                self.canv.bookmarkPage(key)
+                self.canv.addOutlineEntry(text, key, level=level, closed=False)
+
+    doc = _Doc(
+        buffer,
+        pagesize=(page_w, page_h),
+        leftMargin=left,
+        rightMargin=right,
+        topMargin=top,
+        bottomMargin=bottom,
+        title=meta.title,
+        author=meta.author,
+        subject=meta.subject,
+        keywords=", ".join(meta.keywords),
+        creator=meta.creator or f"briefgen {__version__}",
+        lang=meta.lang,
+        initialFontName=fonts["body"],
+        initialFontSize=theme.base_size_pt,
+        displayDocTitle=1,
+        invariant=1,
+    )
+    frame = Frame(left, bottom, page_w - left - right, page_h - top - bottom, id="body",
+                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+    doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
+
+    builder = _Flowables(theme, fonts, styles, frame.width)
+    story = builder.blocks(document.blocks)
+    doc.build(story, canvasmaker=_canvas_class(document, theme, fonts))
+    return buffer.getvalue()
+
+
+def _register_fonts(theme: Theme) -> dict[str, str]:
+    """Register the theme's font families; return role -> reportlab family name."""
+    from reportlab.lib.fonts import addMapping
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFError, TTFont
+
+    from briefgen.errors import ThemeError
+
+    roles: dict[str, str] = {}
+    for role, family in (("body", theme.body_font), ("heading", theme.heading_font), ("mono", theme.mono_font)):
+        if family is None:
+            raise ThemeError(f"the theme names no {role} font")
+        names = {}
+        for style, path in family.files().items():
+            name = f"{family.name}-{style}".replace(" ", "")
+            if name not in pdfmetrics.getRegisteredFontNames():
+                try:
+                    pdfmetrics.registerFont(TTFont(name, str(path)))
+                except (TTFError, OSError) as e:
+                    raise ThemeError(f"cannot load the {role} font ({style}): {e}", path=str(path)) from None
+            names[style] = name
+        for bold, italic, style in ((0, 0, "regular"), (1, 0, "bold"), (0, 1, "italic"), (1, 1, "bold_italic")):
+            addMapping(names["regular"], bold, italic, names[style])
+        roles[role] = names["regular"]
+        roles[role + "_bold"] = names["bold"]
+        roles[role + "_italic"] = names["italic"]
+    return roles
+
+
+def _styles(theme: Theme, fonts: dict[str, str]) -> dict:
+    from reportlab.lib.colors import HexColor
+    from reportlab.lib.enums import TA_LEFT, TA_RIGHT
+    from reportlab.lib.styles import ParagraphStyle
+
+    size = theme.base_size_pt
+    lead = size * theme.line_spacing
+    text = HexColor(theme.text_colour)
+    heading = HexColor(theme.heading_colour)
+    muted = HexColor(theme.muted_colour)
+    body = ParagraphStyle(
+        "Body", fontName=fonts["body"], fontSize=size, leading=lead, textColor=text,
+        spaceAfter=size * 0.6, allowWidows=0, allowOrphans=0, alignment=TA_LEFT,
+        splitLongWords=1, hyphenationLang="", bulletFontName=fonts["body"],
+    )
+
+    def head(name, scale, before, after, font="heading_bold", colour=heading):
+        return ParagraphStyle(
+            name, parent=body, fontName=fonts[font], fontSize=size * scale,
+            leading=size * scale * 1.2, textColor=colour, spaceBefore=before, spaceAfter=after,
+            keepWithNext=1,
+        )
+
+    return {
+        "body": body,
+        "h1": head("Title", 2.0, 0, size * 0.9),
+        "h2": head("Heading1", 1.35, size * 1.3, size * 0.5),
+        "h3": head("Heading2", 1.12, size * 1.0, size * 0.35),
+        "h4": head("Heading3", 1.0, size * 0.8, size * 0.3),
+        "item": ParagraphStyle("Item", parent=body, spaceAfter=size * 0.3),
+        "cell": ParagraphStyle("Cell", parent=body, fontSize=size * 0.92, leading=size * 0.92 * 1.3, spaceAfter=0),
+        "cell_right": ParagraphStyle("CellRight", parent=body, fontSize=size * 0.92, leading=size * 0.92 * 1.3, spaceAfter=0, alignment=TA_RIGHT),
+        "head_cell": ParagraphStyle("HeadCell", parent=body, fontName=fonts["heading_bold"], fontSize=size * 0.88, leading=size * 0.88 * 1.3, textColor=heading, spaceAfter=0),
+        "head_cell_right": ParagraphStyle("HeadCellRight", parent=body, fontName=fonts["heading_bold"], fontSize=size * 0.88, leading=size * 0.88 * 1.3, textColor=heading, spaceAfter=0, alignment=TA_RIGHT),
+        "term": ParagraphStyle("Term", parent=body, fontName=fonts["heading_bold"], fontSize=size * 0.9, textColor=muted, spaceAfter=0),
+        "definition": ParagraphStyle("Definition", parent=body, spaceAfter=0),
+        "quote": ParagraphStyle("Quote", parent=body, fontName=fonts["body_italic"], spaceAfter=size * 0.3),
+        "attribution": ParagraphStyle("Attribution", parent=body, fontName=fonts["heading"], fontSize=size * 0.88, textColor=muted, spaceAfter=0),
+    }
+
+
+class _Flowables:
+    """Turns model blocks into platypus flowables."""
+
+    def __init__(self, theme: Theme, fonts: dict[str, str], styles: dict, width: float) -> None:
+        self.theme = theme
+        self.fonts = fonts
+        self.styles = styles
+        self.width = width
+        self.outline_level = -1
+        self.count = 0
+
+    def blocks(self, blocks: tuple[Block, ...], width: float | None = None) -> list:
+        out: list = []
+        for block in blocks:
+            out.extend(self.block(block, width or self.width))
+        return out
+
+    def block(self, block: Block, width: float) -> list:
+        from reportlab.platypus import Paragraph as P
+
+        match block:
+            case Heading(level, children):
+                para = P(self.inline(children), self.styles[f"h{min(level, 4)}"])
+                if level >= 2:
+                    # Outline levels may not skip: an h3 without an h2 above becomes top level.
+                    depth = min(level - 2, self.outline_level + 1)
+                    self.outline_level = depth
+                    self.count += 1
+                    para._briefgen_outline = (depth, plain_text(children), f"h{self.count}")
+                return [para]
+            case Paragraph(children):
+                return [P(self.inline(children), self.styles["body"])]
+            case BulletList(items):
+                return [self.list(items, width, ordered=False)]
+            case OrderedList(items, start):
+                return [self.list(items, width, ordered=True, start=start)]
+            case Table():
+                return [self.table(block, width)]
+            case Quote(inner, attribution):
+                return [self.quote(inner, attribution, width)]
+            case DefinitionList(items):
+                return [self.definitions(items, width)]
+            case _:
+                raise TypeError(f"the PDF renderer does not know the block {block!r}")
+
+    def list(self, items, width: float, *, ordered: bool, start: int = 1):
+        from reportlab.lib.colors import HexColor
+        from reportlab.platypus import ListFlowable, ListItem
+
+        indent = self.theme.base_size_pt * 1.5
+        flow_items = []
+        for item in items:
+            flowables = []
+            for b in item:
+                if isinstance(b, Paragraph):
+                    from reportlab.platypus import Paragraph as P
+
+                    flowables.append(P(self.inline(b.children), self.styles["item"]))
+                else:
+                    flowables.extend(self.block(b, width - indent))
+            flow_items.append(ListItem(flowables))
+        return ListFlowable(
+            flow_items,
+            bulletType="1" if ordered else "bullet",
+            start=start if ordered else "•",
+            leftIndent=indent,
+            bulletFontName=self.fonts["body"],
+            bulletFontSize=self.theme.base_size_pt * (1 if ordered else 0.9),
+            bulletColor=HexColor(self.theme.accent_colour),
+            bulletFormat="%s." if ordered else None,
+            spaceAfter=self.theme.base_size_pt * 0.5,
+        )
+
+    def table(self, table: Table, width: float):
+        from reportlab.lib.colors import HexColor
+        from reportlab.platypus import Paragraph as P
+        from reportlab.platypus import Table as T
+        from reportlab.platypus import TableStyle
+
+        ncols = max(len(table.header), *(len(r) for r in table.rows)) if table.rows else len(table.header)
+        aligns = list(table.aligns) + ["left"] * (ncols - len(table.aligns))
+
+        def cell(inlines, header: bool, col: int):
+            right = aligns[col] == "right"
+            style = ("head_cell" if header else "cell") + ("_right" if right else "")
+            return P(self.inline(inlines), self.styles[style])
+
+        rows = [[cell(c, True, i) for i, c in enumerate(table.header)]]
+        for r in table.rows:
+            cells = list(r) + [()] * (ncols - len(r))
+            rows.append([cell(c, False, i) for i, c in enumerate(cells)])
+        widths = _column_widths(rows, width)
+        t = T(rows, colWidths=widths, repeatRows=1, hAlign="LEFT")
+        t.setStyle(TableStyle([
+            ("BACKGROUND", (0, 0), (-1, 0), HexColor(self.theme.table_header_fill)),
+            ("LINEBELOW", (0, 0), (-1, 0), 0.8, HexColor(self.theme.heading_colour)),
+            ("LINEBELOW", (0, 1), (-1, -1), 0.4, HexColor(self.theme.rule_colour)),
+            ("FONT", (0, 0), (-1, -1), self.fonts["body"], self.theme.base_size_pt),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("TOPPADDING", (0, 0), (-1, -1), 3.5),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+            ("LEFTPADDING", (0, 0), (-1, -1), 5),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 5),
+        ]))
+        t.spaceAfter = self.theme.base_size_pt * 0.8
+        return t
+
+    def quote(self, inner, attribution, width: float):
+        from reportlab.lib.colors import HexColor
+        from reportlab.platypus import Paragraph as P
+        from reportlab.platypus import Table as T
+        from reportlab.platypus import TableStyle
+
+        pad = 12
+        content = []
+        for b in inner:
+            if isinstance(b, Paragraph):
+                content.append(P(self.inline(b.children), self.styles["quote"]))
+            else:
+                content.extend(self.block(b, width - pad * 2))
+        if attribution:
+            content.append(P("— " + self.inline(attribution), self.styles["attribution"]))
+        t = T([[content]], colWidths=[width - pad], hAlign="RIGHT")
+        t.setStyle(TableStyle([
+            ("FONT", (0, 0), (-1, -1), self.fonts["body"], self.theme.base_size_pt),
+            ("LINEBEFORE", (0, 0), (0, -1), 2.2, HexColor(self.theme.accent_colour)),
+            ("LEFTPADDING", (0, 0), (-1, -1), pad),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+            ("TOPPADDING", (0, 0), (-1, -1), 2),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ]))
+        t.spaceAfter = self.theme.base_size_pt * 0.9
+        t.spaceBefore = self.theme.base_size_pt * 0.2
+        return t
+
+    def definitions(self, items, width: float):
+        from reportlab.lib.colors import HexColor
+        from reportlab.platypus import Paragraph as P
+        from reportlab.platypus import Table as T
+        from reportlab.platypus import TableStyle
+
+        term_w = 24 * MM
+        rows = []
+        for term, blocks in items:
+            value = []
+            for b in blocks:
+                if isinstance(b, Paragraph):
+                    value.append(P(self.inline(b.children), self.styles["definition"]))
+                else:
+                    value.extend(self.block(b, width - term_w))
+            rows.append([P(self.inline(term), self.styles["term"]), value])
+        t = T(rows, colWidths=[term_w, width - term_w], hAlign="LEFT")
+        t.setStyle(TableStyle([
+            ("LINEABOVE", (0, 0), (-1, 0), 0.8, HexColor(self.theme.heading_colour)),
+            ("LINEBELOW", (0, -1), (-1, -1), 0.8, HexColor(self.theme.heading_colour)),
+            ("FONT", (0, 0), (-1, -1), self.fonts["body"], self.theme.base_size_pt),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ("TOPPADDING", (0, 0), (-1, -1), 3),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ("TOPPADDING", (0, 0), (-1, 0), 7),
+            ("BOTTOMPADDING", (0, -1), (-1, -1), 7),
+        ]))
+        t.spaceAfter = self.theme.base_size_pt * 1.2
+        return t
+
+    def inline(self, nodes: tuple[Inline, ...]) -> str:
+        """Return reportlab paragraph markup for ``nodes``; all text is XML-escaped."""
+        out = []
+        for node in nodes:
+            match node:
+                case Text(text):
+                    out.append(escape(text))
+                case Strong(children):
+                    out.append(f"<b>{self.inline(children)}</b>")
+                case Emph(children):
+                    out.append(f"<i>{self.inline(children)}</i>")
+                case Code(text):
+                    out.append(f'<font face="{self.fonts["mono"]}">{escape(text)}</font>')
+                case Link(href, children):
+                    out.append(
+                        f"<a href={quoteattr(href)} color={quoteattr(self.theme.accent_colour)}>"
+                        f"<u>{self.inline(children)}</u></a>"
+                    )
+                case LineBreak():
+                    out.append("<br/>")
+                case _:
+                    raise TypeError(f"the PDF renderer does not know the inline {node!r}")
+        return "".join(out)
+
+
+def _column_widths(rows: list[list], width: float) -> list[float]:
+    """Return column widths (points) summing to ``width`` for a table of Paragraph cells.
+
+    Every column gets at least the width of its longest word, so words are not broken when they
+    can fit; the rest of the width goes to columns in proportion to how much more they need to
+    show their longest cell on one line.
+    """
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    pad = 10.0
+    ncols = len(rows[0])
+    minimum = [0.0] * ncols
+    natural = [0.0] * ncols
+    for row in rows:
+        for i, para in enumerate(row):
+            style = para.style
+            text = para.getPlainText()
+            words = text.split() or [""]
+            bold = style.fontName
+            minimum[i] = max(minimum[i], max(stringWidth(w, bold, style.fontSize) for w in words) + pad)
+            natural[i] = max(natural[i], stringWidth(text, bold, style.fontSize) + pad)
+    if sum(minimum) >= width:  # even single words do not fit: share by need, words will break
+        return [width * m / sum(minimum) for m in minimum]
+    if sum(natural) <= width:
+        spare = width - sum(natural)
+        return [n + spare * n / sum(natural) for n in natural]
+    extra = [n - m for n, m in zip(natural, minimum)]
+    spare = width - sum(minimum)
+    return [m + spare * e / sum(extra) for m, e in zip(minimum, extra)]
+
+
+def _canvas_class(document: Document, theme: Theme, fonts: dict[str, str]):
+    """Return a canvas class that draws the running header and footer once the page count is known."""
+    from reportlab.lib.colors import HexColor
+    from reportlab.pdfgen.canvas import Canvas
+
+    meta = document.meta
+    top, right, bottom, left = (m * MM for m in theme.margins_mm)
+    size = theme.base_size_pt
+
+    class _Canvas(Canvas):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict] = []
+            self.showOutline()
+
+        def showPage(self):  # noqa: N802
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self):
+            total = len(self._pages)
+            for state in self._pages:
+                self.__dict__.update(state)
+                self._decorate(total)
+                super().showPage()
+            super().save()
+
+        def _decorate(self, total: int) -> None:
+            w, h = self._pagesize
+            self.saveState()
+            if meta.classification:
+                self.setFont(fonts["heading_bold"], size * 0.95)
+                self.setFillColor(HexColor(theme.classification_colour))
+                self.drawCentredString(w / 2, h - top / 2 - size * 0.3, meta.classification)
+                self.drawCentredString(w / 2, bottom / 2 - size * 0.3, meta.classification)
+            self.setStrokeColor(HexColor(theme.rule_colour))
+            self.setLineWidth(0.5)
+            self.line(left, bottom - 5 * MM, w - right, bottom - 5 * MM)
+            self.setFont(fonts["heading"], size * 0.78)
+            self.setFillColor(HexColor(theme.muted_colour))
+            baseline = bottom - 5 * MM - size * 1.1
+            if meta.footer:
+                self.drawString(left, baseline, meta.footer)
+            self.drawRightString(w - right, baseline, f"Page {self._pageNumber} of {total}")
+            if meta.header:
+                self.drawRightString(w - right, h - top / 2 - size * 0.3, meta.header)
+            self.restoreState()
+
+    return _Canvas
