@@ -1,0 +1,116 @@
+"""The build pipeline, from a facts file to output files, chained in one place.
+
+``compose`` is pure: facts + template -> (Markdown, ``Document``). ``render`` is pure:
+(``Document``, ``Theme``, format) -> bytes, safe to run in parallel processes. ``build`` does the
+I/O: reads the facts file, renders every requested format in memory first, and only then writes
+them atomically, so a failure in any format leaves every earlier output untouched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from briefgen import __version__
+from briefgen.errors import RenderError
+from briefgen.facts import load_facts
+from briefgen.model import Document
+from briefgen.output import ensure_folder, safe_stem, write_atomic
+from briefgen.render import FORMATS, renderer
+from briefgen.schema import FactsFile
+from briefgen.theme import Theme, default_theme
+
+__all__ = ["compose", "render", "build", "BuildResult"]
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What one ``build`` wrote: the facts file, and the output paths in format order."""
+
+    facts: Path
+    outputs: tuple[Path, ...]
+
+
+def compose(
+    facts: FactsFile,
+    *,
+    date: dt.date,
+    template: str | None = None,
+    search_path: list[Path] | None = None,
+    facts_path: str | None = None,
+) -> tuple[str, Document]:
+    """Return (Markdown, Document) for ``facts`` filled into ``template``.
+
+    ``date`` is the build date (used when the facts give no ``note.date``). Raises TemplateError
+    or MarkupError.
+    """
+    from briefgen.markup import parse
+    from briefgen.templating import render_markdown
+
+    markdown = render_markdown(
+        facts, template=template, search_path=search_path, date=date, facts_path=facts_path
+    )
+    document = parse(markdown, source=f"{template or 'briefing-note'} (rendered Markdown)",
+                     creator=f"briefgen {__version__}")
+    return markdown, document
+
+
+def render(document: Document, theme: Theme, fmt: str) -> bytes:
+    """Return the bytes of ``document`` in format ``fmt`` ("pdf" or "docx").
+
+    Raises RenderError (wrapping the renderer's own error) or ThemeError.
+    """
+    from briefgen.errors import BriefgenError
+
+    try:
+        return renderer(fmt)(document, theme)
+    except BriefgenError:
+        raise
+    except Exception as e:  # a renderer bug or a library limit: report it as a build failure
+        raise RenderError(f"the {fmt.upper()} renderer failed: {type(e).__name__}: {e}") from e
+
+
+def build(
+    facts_path: Path,
+    out_dir: Path,
+    *,
+    formats: tuple[str, ...] = ("pdf", "docx"),
+    template: str | None = None,
+    search_path: list[Path] | None = None,
+    date: dt.date | None = None,
+    theme: Theme | None = None,
+) -> BuildResult:
+    """Build ``facts_path`` into ``out_dir/<stem>.<format>`` for each of ``formats``.
+
+    ``stem`` is the facts file's name without ``.yaml``, made safe by ``safe_stem``. Raises
+    FactsError, TemplateError, MarkupError, ThemeError, RenderError (nothing written) or
+    OutputError (the files written before the failure are complete; none is partial).
+    """
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise ValueError(f"unknown format(s): {', '.join(unknown)}")
+    facts = load_facts(facts_path)
+    markdown, document = compose(
+        facts,
+        date=date or dt.date.today(),
+        template=template,
+        search_path=search_path,
+        facts_path=str(facts_path),
+    )
+    theme = theme or default_theme()
+    payloads: dict[str, bytes] = {}
+    for fmt in formats:
+        payloads[fmt] = markdown.encode("utf-8") if fmt == "md" else render(document, theme, fmt)
+    name = facts_path.name
+    for suffix in (".yaml", ".yml"):
+        if name.lower().endswith(suffix):
+            name = name[: -len(suffix)]
+    stem = safe_stem(name)
+    ensure_folder(out_dir)
+    written = []
+    for fmt, data in payloads.items():
+        target = out_dir / f"{stem}.{fmt}"
+        write_atomic(target, data)
+        written.append(target)
+    return BuildResult(facts_path, tuple(written))

@@ -1,0 +1,453 @@
+"""``Document`` + ``Theme`` -> DOCX bytes, with python-docx.
+
+Uses Word's own styles, so the navigation pane, a table of contents and a user's restyling work:
+the title is ``Title``, sections ``Heading 1``-``3``, lists ``List Bullet`` / ``List Number`` (one
+level deeper per nesting), quotations ``Quote``, tables ``Light List Accent 1`` with a repeating
+header row. Each page's header and footer carry the classification marking, the footer text and
+"Page X of Y" as PAGE / NUMPAGES fields. Links are real ``w:hyperlink`` elements. Core properties
+(title, author, subject, keywords, language, created/modified = the note's date) are set, and the
+zip is written with fixed timestamps so the same input gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+
+from briefgen import __version__
+from briefgen.model import (
+    Block,
+    BulletList,
+    Code,
+    DefinitionList,
+    Document,
+    Emph,
+    Heading,
+    Inline,
+    LineBreak,
+    Link,
+    OrderedList,
+    Paragraph,
+    Quote,
+    Strong,
+    Table,
+    Text,
+)
+from briefgen.theme import Theme
+
+__all__ = ["render_docx"]
+
+_HEADING_STYLES = {1: "Title", 2: "Heading 1", 3: "Heading 2", 4: "Heading 3"}
+_TABLE_STYLE = "Light List Accent 1"
+_FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+_CORE_PROPERTY_LIMIT = 255  # characters; python-docx (and Word) refuse longer core properties
+
+
+def _fit(text: str) -> str:
+    """Return ``text`` cut to the core-property limit, with an ellipsis when cut."""
+    return text if len(text) <= _CORE_PROPERTY_LIMIT else text[: _CORE_PROPERTY_LIMIT - 1] + "…"
+
+
+def render_docx(document: Document, theme: Theme) -> bytes:
+    """Return the DOCX of ``document`` in ``theme``'s style, as bytes.
+
+    Raises TypeError on a block or inline type it does not know.
+    """
+    import docx
+
+    doc = docx.Document()
+    _page_setup(doc, theme)
+    _styles(doc, theme, document.meta.lang)
+    _header_footer(doc, document, theme)
+    _core_properties(doc, document)
+    builder = _Builder(doc, theme)
+    builder.blocks(document.blocks, doc)
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return _repeatable_zip(buffer.getvalue())
+
+
+def _rgb(hex_colour: str):
+    from docx.shared import RGBColor
+
+    return RGBColor.from_string(hex_colour.lstrip("#").upper())
+
+
+def _page_setup(doc, theme: Theme) -> None:
+    from docx.shared import Mm
+
+    width, height = theme.page_size_mm
+    top, right, bottom, left = theme.margins_mm
+    for section in doc.sections:
+        section.page_width, section.page_height = Mm(width), Mm(height)
+        section.top_margin, section.right_margin = Mm(top), Mm(right)
+        section.bottom_margin, section.left_margin = Mm(bottom), Mm(left)
+        section.header_distance = Mm(top / 2 - 3)
+        section.footer_distance = Mm(bottom / 2 - 6)
+
+
+def _set_font(font, name: str) -> None:
+    """Set ``name`` for every script slot (python-docx's ``font.name`` sets only two)."""
+    from docx.oxml.ns import qn
+
+    font.name = name
+    rpr = font.element.get_or_add_rPr()
+    fonts = rpr.get_or_add_rFonts()
+    for slot in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(slot), name)
+
+
+def _styles(doc, theme: Theme, lang: str) -> None:
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    size = theme.base_size_pt
+    body = theme.body_font.name if theme.body_font else "DejaVu Serif"
+    heading = theme.heading_font.name if theme.heading_font else "DejaVu Sans"
+    styles = doc.styles
+
+    normal = styles["Normal"]
+    _set_font(normal.font, body)
+    normal.font.size = Pt(size)
+    normal.font.color.rgb = _rgb(theme.text_colour)
+    pf = normal.paragraph_format
+    pf.space_after = Pt(size * 0.6)
+    pf.line_spacing = theme.line_spacing * 0.86  # Word's "multiple" already includes some leading
+    pf.widow_control = True
+    rpr = normal.element.get_or_add_rPr()
+    lang_el = rpr.find(qn("w:lang"))
+    if lang_el is None:
+        lang_el = OxmlElement("w:lang")
+        rpr.append(lang_el)
+    lang_el.set(qn("w:val"), lang)
+
+    for level, (name, scale, before, after) in enumerate(
+        [("Title", 2.0, 0, 0.9), ("Heading 1", 1.35, 1.3, 0.5), ("Heading 2", 1.12, 1.0, 0.35),
+         ("Heading 3", 1.0, 0.8, 0.3)]
+    ):
+        style = styles[name]
+        _set_font(style.font, heading)
+        style.font.size = Pt(size * scale)
+        style.font.bold = True
+        style.font.italic = False
+        style.font.color.rgb = _rgb(theme.heading_colour)
+        style.paragraph_format.space_before = Pt(size * before)
+        style.paragraph_format.space_after = Pt(size * after)
+        style.paragraph_format.keep_with_next = True
+        if name == "Title":
+            # The default Title has a thick blue rule below; keep the text, drop the border.
+            ppr = style.element.get_or_add_pPr()
+            border = ppr.find(qn("w:pBdr"))
+            if border is not None:
+                ppr.remove(border)
+            style.font.all_caps = False
+            style.font.small_caps = False
+            rpr_t = style.element.get_or_add_rPr()
+            for tag in ("w:spacing", "w:kern"):
+                el = rpr_t.find(qn(tag))
+                if el is not None:
+                    rpr_t.remove(el)
+
+    quote = styles["Quote"]
+    _set_font(quote.font, body)
+    quote.font.italic = True
+    quote.font.color.rgb = _rgb(theme.text_colour)
+    quote.paragraph_format.left_indent = Pt(18)
+    quote.paragraph_format.space_after = Pt(size * 0.3)
+
+    if "Attribution" not in [s.name for s in styles]:
+        attribution = styles.add_style("Attribution", WD_STYLE_TYPE.PARAGRAPH)
+        attribution.base_style = normal
+        _set_font(attribution.font, heading)
+        attribution.font.size = Pt(size * 0.88)
+        attribution.font.color.rgb = _rgb(theme.muted_colour)
+        attribution.paragraph_format.left_indent = Pt(18)
+        attribution.paragraph_format.space_after = Pt(size * 0.9)
+
+    for name in ("List Bullet", "List Bullet 2", "List Bullet 3", "List Number", "List Number 2",
+                 "List Number 3"):
+        styles[name].paragraph_format.space_after = Pt(size * 0.3)
+
+    for name in ("Header", "Footer"):
+        # Word's default centre/right tab stops assume Letter paper with 1-inch margins.
+        styles[name].paragraph_format.tab_stops.clear_all()
+        _set_font(styles[name].font, heading)
+        styles[name].font.size = Pt(size * 0.78)
+        styles[name].font.color.rgb = _rgb(theme.muted_colour)
+
+
+def _add_field(paragraph, instruction: str) -> None:
+    """Append a Word field (``PAGE``, ``NUMPAGES``) as a complex field with a cached "1"."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    def fld(kind: str):
+        run = paragraph.add_run()
+        el = OxmlElement("w:fldChar")
+        el.set(qn("w:fldCharType"), kind)
+        run._r.append(el)
+
+    fld("begin")
+    run = paragraph.add_run()
+    instr = OxmlElement("w:instrText")
+    instr.set(qn("xml:space"), "preserve")
+    instr.text = f" {instruction} "
+    run._r.append(instr)
+    fld("separate")
+    paragraph.add_run("1")
+    fld("end")
+
+
+def _header_footer(doc, document: Document, theme: Theme) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
+    from docx.shared import Mm, Pt
+
+    meta = document.meta
+    width, _ = theme.page_size_mm
+    _, right, _, left = theme.margins_mm
+    text_width = Mm(width - left - right)
+    for section in doc.sections:
+        header = section.header.paragraphs[0]
+        header.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        if meta.classification:
+            run = header.add_run(meta.classification)
+            run.bold = True
+            run.font.size = Pt(theme.base_size_pt * 0.95)
+            run.font.color.rgb = _rgb(theme.classification_colour)
+        if meta.header:
+            extra = section.header.add_paragraph(meta.header)
+            extra.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+
+        footer = section.footer.paragraphs[0]
+        footer.style = doc.styles["Footer"]
+        footer.paragraph_format.tab_stops.add_tab_stop(text_width, WD_TAB_ALIGNMENT.RIGHT)
+        footer.add_run(meta.footer)
+        footer.add_run("\tPage ")
+        _add_field(footer, "PAGE")
+        footer.add_run(" of ")
+        _add_field(footer, "NUMPAGES")
+        if meta.classification:
+            marking = section.footer.add_paragraph(style="Footer")
+            marking.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            marking.paragraph_format.space_before = Pt(4)
+            run = marking.add_run(meta.classification)
+            run.bold = True
+            run.font.size = Pt(theme.base_size_pt * 0.95)
+            run.font.color.rgb = _rgb(theme.classification_colour)
+
+
+def _core_properties(doc, document: Document) -> None:
+    meta = document.meta
+    props = doc.core_properties
+    props.title = _fit(meta.title)
+    props.author = _fit(meta.author)
+    props.subject = _fit(meta.subject)
+    keywords: list[str] = []
+    for word in meta.keywords:  # whole keywords only, within the 255-character limit
+        if len(", ".join([*keywords, word])) > _CORE_PROPERTY_LIMIT:
+            break
+        keywords.append(word)
+    props.keywords = ", ".join(keywords)
+    props.language = meta.lang
+    props.comments = meta.creator or f"briefgen {__version__}"
+    props.last_modified_by = meta.creator or f"briefgen {__version__}"
+    props.revision = 1
+    stamp = dt.datetime.combine(meta.date or dt.date(2000, 1, 1), dt.time(0, 0))
+    props.created = stamp
+    props.modified = stamp
+
+
+class _Builder:
+    """Appends model blocks to a python-docx container (the document or a table cell)."""
+
+    def __init__(self, doc, theme: Theme) -> None:
+        self.doc = doc
+        self.theme = theme
+
+    def blocks(self, blocks: tuple[Block, ...], container, depth: int = 0) -> None:
+        for block in blocks:
+            self.block(block, container, depth)
+
+    def block(self, block: Block, container, depth: int = 0) -> None:
+        match block:
+            case Heading(level, children):
+                p = container.add_paragraph(style=_HEADING_STYLES[min(level, 4)])
+                self.inline(p, children)
+            case Paragraph(children):
+                p = container.add_paragraph()
+                self.inline(p, children)
+            case BulletList(items):
+                self.list(items, container, depth, "List Bullet")
+            case OrderedList(items):
+                self.list(items, container, depth, "List Number")
+            case Table():
+                self.table(block, container)
+            case Quote(inner, attribution):
+                for b in inner:
+                    if isinstance(b, Paragraph):
+                        p = container.add_paragraph(style="Quote")
+                        self.inline(p, b.children)
+                    else:
+                        self.block(b, container, depth)
+                if attribution:
+                    p = container.add_paragraph(style="Attribution")
+                    p.add_run("— ")
+                    self.inline(p, attribution)
+            case DefinitionList(items):
+                self.definitions(items, container)
+            case _:
+                raise TypeError(f"the DOCX renderer does not know the block {block!r}")
+
+    def list(self, items, container, depth: int, base: str) -> None:
+        style = base if depth == 0 else f"{base} {min(depth + 1, 3)}"
+        for item in items:
+            first = True
+            for b in item:
+                if first and isinstance(b, Paragraph):
+                    p = container.add_paragraph(style=style)
+                    self.inline(p, b.children)
+                elif isinstance(b, (BulletList, OrderedList)):
+                    self.block(b, container, depth + 1)
+                else:
+                    self.block(b, container, depth)
+                first = False
+
+    def table(self, table: Table, container) -> None:
+        from docx.enum.text import WD_ALIGN_PARAGRAPH
+        from docx.oxml import OxmlElement
+        from docx.oxml.ns import qn
+        from docx.shared import Pt
+
+        ncols = max([len(table.header), *(len(r) for r in table.rows)])
+        t = container.add_table(rows=1 + len(table.rows), cols=ncols)
+        t.style = self.doc.styles[_TABLE_STYLE]
+        _table_look(t, first_column=False)
+        aligns = list(table.aligns) + ["left"] * (ncols - len(table.aligns))
+        for r, row in enumerate((table.header, *table.rows)):
+            for c in range(ncols):
+                cell = t.cell(r, c)
+                p = cell.paragraphs[0]
+                p.paragraph_format.space_after = Pt(0)
+                if aligns[c] == "right":
+                    p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+                elif aligns[c] == "center":
+                    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+                if c < len(row):
+                    self.inline(p, row[c])
+                for run in p.runs:
+                    run.font.size = Pt(self.theme.base_size_pt * 0.92)
+        # Repeat the header row on every page the table spans.
+        tr_pr = t.rows[0]._tr.get_or_add_trPr()
+        header = OxmlElement("w:tblHeader")
+        header.set(qn("w:val"), "true")
+        tr_pr.append(header)
+        container.add_paragraph().paragraph_format.space_after = Pt(0)
+
+    def definitions(self, items, container) -> None:
+        from docx.shared import Mm, Pt
+
+        t = container.add_table(rows=len(items), cols=2)
+        t.autofit = False
+        width, _ = self.theme.page_size_mm
+        _, right, _, left = self.theme.margins_mm
+        widths = (Mm(26), Mm(width - left - right - 26))
+        for column, w in zip(t.columns, widths):
+            column.width = w
+        for r, (term, blocks) in enumerate(items):
+            cells = t.rows[r].cells
+            for cell, w in zip(cells, widths):
+                cell.width = w
+            p = cells[0].paragraphs[0]
+            p.paragraph_format.space_after = Pt(2)
+            run = p.add_run()
+            self.inline(p, term)
+            for run in p.runs:
+                run.bold = True
+                run.font.color.rgb = _rgb(self.theme.muted_colour)
+                _set_font(run.font, self.theme.heading_font.name if self.theme.heading_font else "DejaVu Sans")
+                run.font.size = Pt(self.theme.base_size_pt * 0.9)
+            first = True
+            for b in blocks:
+                if first and isinstance(b, Paragraph):
+                    q = cells[1].paragraphs[0]
+                    q.paragraph_format.space_after = Pt(2)
+                    self.inline(q, b.children)
+                else:
+                    self.block(b, cells[1])
+                first = False
+        container.add_paragraph().paragraph_format.space_after = Pt(0)
+
+    def inline(self, paragraph, nodes: tuple[Inline, ...], *, bold=False, italic=False, mono=False) -> None:
+        for node in nodes:
+            match node:
+                case Text(text):
+                    self._run(paragraph, text, bold, italic, mono)
+                case Strong(children):
+                    self.inline(paragraph, children, bold=True, italic=italic, mono=mono)
+                case Emph(children):
+                    self.inline(paragraph, children, bold=bold, italic=True, mono=mono)
+                case Code(text):
+                    self._run(paragraph, text, bold, italic, True)
+                case Link(href, children):
+                    self._hyperlink(paragraph, href, children, bold, italic)
+                case LineBreak():
+                    paragraph.add_run().add_break()
+                case _:
+                    raise TypeError(f"the DOCX renderer does not know the inline {node!r}")
+
+    def _run(self, paragraph, text: str, bold: bool, italic: bool, mono: bool):
+        run = paragraph.add_run(text)
+        if bold:
+            run.bold = True
+        if italic:
+            run.italic = True
+        if mono and self.theme.mono_font:
+            _set_font(run.font, self.theme.mono_font.name)
+        return run
+
+    def _hyperlink(self, paragraph, href: str, children, bold: bool, italic: bool) -> None:
+        from docx.opc.constants import RELATIONSHIP_TYPE
+        from docx.oxml import OxmlElement
+        from docx.oxml.ns import qn
+
+        from briefgen.model import plain_text
+
+        r_id = paragraph.part.relate_to(href, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
+        link = OxmlElement("w:hyperlink")
+        link.set(qn("r:id"), r_id)
+        run = self._run(paragraph, plain_text(children), bold, italic, False)
+        run.font.color.rgb = _rgb(self.theme.accent_colour)
+        run.underline = True
+        run._r.addprevious(link)
+        link.append(run._r)
+
+
+def _table_look(table, *, first_column: bool) -> None:
+    """Set which parts of the table style apply: header row yes, banded first column as asked."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    tbl_pr = table._tbl.tblPr
+    look = tbl_pr.find(qn("w:tblLook"))
+    if look is None:
+        look = OxmlElement("w:tblLook")
+        tbl_pr.append(look)
+    for name, value in (("w:firstRow", "1"), ("w:lastRow", "0"), ("w:firstColumn", "1" if first_column else "0"),
+                        ("w:lastColumn", "0"), ("w:noHBand", "0"), ("w:noVBand", "1")):
+        look.set(qn(name), value)
+    look.set(qn("w:val"), "04A0" if first_column else "0420")
+
+
+def _repeatable_zip(data: bytes) -> bytes:
+    """Return ``data`` (a zip) rewritten with fixed member timestamps, so builds are repeatable."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            info = zipfile.ZipInfo(item.filename, date_time=_FIXED_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16
+            dst.writestr(info, src.read(item.filename))
+    return out.getvalue()
