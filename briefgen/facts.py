@@ -69,7 +69,7 @@ def parse_facts(text: str, path: str = "<facts>") -> FactsFile:
         )
     version = data.get("schema")
     if version is not None and version != str(SCHEMA_VERSION):
-        line, col = positions.of(("schema",))
+        line, col = positions.values.get(("schema",)) or positions.of(("schema",))
         raise FactsError(
             f"schema version {version!r} is not supported; this briefgen reads version "
             f"{SCHEMA_VERSION}",

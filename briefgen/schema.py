@@ -70,8 +70,8 @@ def _clean_text(value: str) -> str:
     if bad:
         raise PydanticCustomError(
             "control_character",
-            "contains the invisible control character U+{code:04X} at position {pos}; delete it",
-            {"code": ord(bad.group()), "pos": bad.start() + 1},
+            "contains the invisible control character {code} at position {pos}; delete it",
+            {"code": f"U+{ord(bad.group()):04X}", "pos": bad.start() + 1},
         )
     if len(value) > MAX_TEXT:
         raise PydanticCustomError(
