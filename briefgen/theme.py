@@ -52,7 +52,7 @@ class Theme:
     heading_font: FontFamily | None = None
     mono_font: FontFamily | None = None
     base_size_pt: float = 10.5
-    line_spacing: float = 1.35
+    line_spacing: float = 1.3
     text_colour: str = "#1a1a1a"
     heading_colour: str = "#1f3864"
     accent_colour: str = "#2e5597"

@@ -268,8 +268,14 @@ class _Builder:
         self.theme = theme
 
     def blocks(self, blocks: tuple[Block, ...], container, depth: int = 0) -> None:
+        """Append ``blocks``; as in the PDF, the paragraph right after a heading is kept on the
+        same page as what follows it, so a heading and its summary never end a page alone."""
+        previous = None
         for block in blocks:
             self.block(block, container, depth)
+            if isinstance(previous, Heading) and isinstance(block, Paragraph):
+                container.paragraphs[-1].paragraph_format.keep_with_next = True
+            previous = block
 
     def block(self, block: Block, container, depth: int = 0) -> None:
         match block:

@@ -173,13 +173,31 @@ class _Flowables:
         self.outline_level = -1
         self.count = 0
 
-    def blocks(self, blocks: tuple[Block, ...], width: float | None = None) -> list:
+    def blocks(self, blocks: tuple[Block, ...], width: float | None = None, depth: int = 0) -> list:
+        """Return the flowables of ``blocks``.
+
+        A heading is kept on the same page as what introduces its section: the next paragraph
+        (one) and the first item of a list that follows, so no heading or one-line summary is
+        left alone at the foot of a page.
+        """
+        width = width or self.width
         out: list = []
+        chain = False  # the previous flowables must stay with the next one
         for block in blocks:
-            out.extend(self.block(block, width or self.width))
+            flowables = self.block(block, width, depth)
+            if chain and flowables and isinstance(block, (BulletList, OrderedList)):
+                flowables[0].keepWithNext = True  # the first item's first line
+            if isinstance(block, Heading):
+                chain = True
+            elif chain and isinstance(block, Paragraph) and flowables:
+                flowables[-1].keepWithNext = True
+                chain = False  # one paragraph: then the chain ends with what follows it
+            else:
+                chain = False
+            out.extend(flowables)
         return out
 
-    def block(self, block: Block, width: float) -> list:
+    def block(self, block: Block, width: float, depth: int = 0) -> list:
         from reportlab.platypus import Paragraph as P
 
         match block:
@@ -187,17 +205,17 @@ class _Flowables:
                 para = P(self.inline(children), self.styles[f"h{min(level, 4)}"])
                 if level >= 2:
                     # Outline levels may not skip: an h3 without an h2 above becomes top level.
-                    depth = min(level - 2, self.outline_level + 1)
-                    self.outline_level = depth
+                    outline_depth = min(level - 2, self.outline_level + 1)
+                    self.outline_level = outline_depth
                     self.count += 1
-                    para._briefgen_outline = (depth, plain_text(children), f"h{self.count}")
+                    para._briefgen_outline = (outline_depth, plain_text(children), f"h{self.count}")
                 return [para]
             case Paragraph(children):
                 return [P(self.inline(children), self.styles["body"])]
             case BulletList(items):
-                return [self.list(items, width, ordered=False)]
+                return self.list(items, width, depth, ordered=False)
             case OrderedList(items, start):
-                return [self.list(items, width, ordered=True, start=start)]
+                return self.list(items, width, depth, ordered=True, start=start)
             case Table():
                 return [self.table(block, width)]
             case Quote(inner, attribution):
@@ -207,33 +225,37 @@ class _Flowables:
             case _:
                 raise TypeError(f"the PDF renderer does not know the block {block!r}")
 
-    def list(self, items, width: float, *, ordered: bool, start: int = 1):
-        from reportlab.lib.colors import HexColor
-        from reportlab.platypus import ListFlowable, ListItem
+    def list(self, items, width: float, depth: int, *, ordered: bool, start: int = 1) -> list:
+        """Return list items as bulleted paragraphs (plain paragraphs, unlike ListFlowable, can
+        be kept with a heading and obey widow and orphan control)."""
+        from reportlab.lib.styles import ParagraphStyle
+        from reportlab.platypus import Paragraph as P
 
-        indent = self.theme.base_size_pt * 1.5
-        flow_items = []
-        for item in items:
-            flowables = []
+        step = self.theme.base_size_pt * 1.5
+        base = self.styles["item"]
+        first_style = ParagraphStyle(
+            f"Item{depth}", parent=base, leftIndent=step * (depth + 1), bulletIndent=step * depth + 2,
+            bulletFontName=self.fonts["body"], bulletColor=self.theme.accent_colour,
+        )
+        more_style = ParagraphStyle(f"ItemMore{depth}", parent=first_style)
+        out: list = []
+        for number, item in enumerate(items, start):
+            bullet = f"{number}." if ordered else "•"
+            first = True
             for b in item:
                 if isinstance(b, Paragraph):
-                    from reportlab.platypus import Paragraph as P
-
-                    flowables.append(P(self.inline(b.children), self.styles["item"]))
+                    style = first_style if first else more_style
+                    out.append(P(self.inline(b.children), style, bulletText=bullet if first else None))
+                elif isinstance(b, (BulletList, OrderedList)):
+                    out.extend(self.block(b, width, depth + 1))
                 else:
-                    flowables.extend(self.block(b, width - indent))
-            flow_items.append(ListItem(flowables))
-        return ListFlowable(
-            flow_items,
-            bulletType="1" if ordered else "bullet",
-            start=start if ordered else "•",
-            leftIndent=indent,
-            bulletFontName=self.fonts["body"],
-            bulletFontSize=self.theme.base_size_pt * (1 if ordered else 0.9),
-            bulletColor=HexColor(self.theme.accent_colour),
-            bulletFormat="%s." if ordered else None,
-            spaceAfter=self.theme.base_size_pt * 0.5,
-        )
+                    out.extend(self.block(b, width - step * (depth + 1), depth))
+                first = False
+        if out:
+            out[-1].spaceAfter = max(getattr(out[-1], "spaceAfter", 0) or 0, base.spaceAfter) + (
+                self.theme.base_size_pt * 0.4 if depth == 0 else 0
+            )
+        return out
 
     def table(self, table: Table, width: float):
         from reportlab.lib.colors import HexColor
