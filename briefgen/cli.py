@@ -86,25 +86,39 @@ def cli(ctx: click.Context, debug: bool) -> None:
               help="Comma-separated output formats: pdf, docx, md (the template's Markdown).")
 @click.option("-t", "--template", default=None, metavar="NAME_OR_PATH",
               help="Template name (built-in: briefing-note) or path to a .md.j2 file.")
+@click.option("--theme", "theme_path", type=click.Path(path_type=Path), default=None, metavar="FILE",
+              help="Theme file (YAML): page size, margins, fonts, colours, logo. "
+                   "Default: the built-in theme.")
+@click.option("--missing-glyphs", type=click.Choice(["error", "replace"]), default="error", show_default=True,
+              help="What to do with a character no font has: stop with an error, or draw it as "
+                   "U+FFFD (a visible marker) and warn.")
 @click.option("--date", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="Date of the note (YYYY-MM-DD) when the facts file gives none; "
                    "default: $SOURCE_DATE_EPOCH, else today.")
 @click.pass_obj
 def build(obj: _Context, facts: tuple[Path, ...], out_dir: Path, formats: tuple[str, ...],
-          template: str | None, date: dt.datetime | None) -> None:
+          template: str | None, theme_path: Path | None, missing_glyphs: str,
+          date: dt.datetime | None) -> None:
     """Build the briefing note of each FACTS file (YAML).
 
     Writes OUTPUT/<name>.<format> for each format and prints the paths written. Every output is
     written atomically: a failed build leaves earlier outputs as they were.
     """
     from briefgen.pipeline import build as run_build
+    from briefgen.theme import default_theme, load_theme
 
     note_date = _build_date(date.date() if date else None)
+    try:
+        theme = load_theme(theme_path) if theme_path else default_theme()
+    except BriefgenError as e:
+        _report(e)
+        sys.exit(e.exit_code)
     status = 0
     for path in facts:
         started = time.perf_counter()
         try:
-            result = run_build(path, out_dir, formats=formats, template=template, date=note_date)
+            result = run_build(path, out_dir, formats=formats, template=template, date=note_date,
+                               theme=theme, missing_glyphs=missing_glyphs)
         except BriefgenError as e:
             _report(e)
             status = max(status, e.exit_code)
@@ -118,6 +132,8 @@ def build(obj: _Context, facts: tuple[Path, ...], out_dir: Path, formats: tuple[
             _err(f"error: {path}: unexpected failure (a bug in briefgen); run with --debug for details")
             status = max(status, 1)
             continue
+        for warning in result.warnings:
+            _err(f"warning: {warning}")
         for out in result.outputs:
             click.echo(str(out))
         _err(f"built {path} in {time.perf_counter() - started:.2f} s")

@@ -17,7 +17,7 @@ from briefgen.errors import FactsError, Problem
 from briefgen.schema import SCHEMA_VERSION, FactsFile
 from briefgen.yamlload import MAX_BYTES, Positions, decode_text, format_path, load_yaml
 
-__all__ = ["load_facts", "parse_facts"]
+__all__ = ["load_facts", "parse_facts", "validation_problems", "user_loc", "read_yaml_file"]
 
 
 def load_facts(path: str | Path) -> FactsFile:
@@ -26,11 +26,19 @@ def load_facts(path: str | Path) -> FactsFile:
     Raises FactsError if the file cannot be read, is not UTF-8 YAML, or does not match the schema
     (all schema problems are reported together).
     """
+    return parse_facts(read_yaml_file(path), str(path))
+
+
+def read_yaml_file(path: str | Path) -> str:
+    """Return the text of the YAML file at ``path``, decoded from UTF-8.
+
+    Raises FactsError if it is missing, a folder, unreadable, over ``MAX_BYTES`` or not UTF-8.
+    """
     shown = str(path)
     p = Path(path)
     try:
         if p.is_dir():
-            raise FactsError("is a folder, not a facts file", path=shown)
+            raise FactsError("is a folder, not a YAML file", path=shown)
         size = p.stat().st_size
         if size > MAX_BYTES:
             raise FactsError(
@@ -43,7 +51,7 @@ def load_facts(path: str | Path) -> FactsFile:
         raise FactsError("permission denied: cannot read the file", path=shown) from None
     except OSError as e:
         raise FactsError(f"cannot read the file: {e.strerror}", path=shown) from None
-    return parse_facts(decode_text(data, shown), shown)
+    return decode_text(data, shown)
 
 
 def parse_facts(text: str, path: str = "<facts>") -> FactsFile:
@@ -81,13 +89,18 @@ def parse_facts(text: str, path: str = "<facts>") -> FactsFile:
     try:
         return FactsFile.model_validate(data)
     except ValidationError as e:
-        raise FactsError(problems=_problems(e, data, positions, path)) from None
+        raise FactsError(problems=validation_problems(e, data, positions, path, FactsFile)) from None
 
 
-def _problems(error: ValidationError, data: object, positions: Positions, path: str) -> list[Problem]:
+def validation_problems(
+    error: ValidationError, data: object, positions: Positions, path: str, root: type[BaseModel]
+) -> list[Problem]:
+    """Return one located Problem per pydantic error of validating ``data`` against ``root``,
+    sorted by line: the file position, the field path as written, and a suggestion for unknown
+    fields."""
     problems = []
     errors = error.errors(include_url=False)
-    locs = [_user_loc(err["loc"], data) for err in errors]
+    locs = [user_loc(err["loc"], data) for err in errors]
     for err, loc in zip(errors, locs):
         kind = err["type"]
         if kind == "too_short" and any(o != loc and o[: len(loc)] == loc for o in locs):
@@ -95,7 +108,7 @@ def _problems(error: ValidationError, data: object, positions: Positions, path: 
         if kind == "extra_forbidden":
             line, col = positions.keys.get(loc, positions.of(loc))
             name = str(loc[-1])
-            known = _known_fields(loc[:-1])
+            known = _known_fields(loc[:-1], root)
             close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
             hint = f"did you mean {close[0]!r}?" if close else (
                 f"known fields here: {', '.join(known)}" if known else None
@@ -134,7 +147,7 @@ def _problems(error: ValidationError, data: object, positions: Positions, path: 
     return problems
 
 
-def _user_loc(loc: tuple, data: object) -> tuple:
+def user_loc(loc: tuple, data: object) -> tuple:
     """Map a pydantic error location to the path as written in the file.
 
     Drops the index that ``Sources`` adds when a single locator was written as a mapping, and
@@ -157,9 +170,9 @@ def _user_loc(loc: tuple, data: object) -> tuple:
     return tuple(out)
 
 
-def _known_fields(loc: tuple) -> list[str]:
+def _known_fields(loc: tuple, root: type[BaseModel]) -> list[str]:
     """Return the field names allowed at ``loc`` (a path to a mapping), for suggestions."""
-    model: object = FactsFile
+    model: object = root
     for part in loc:
         model = _unwrap(model)
         if isinstance(part, int):

@@ -19,6 +19,7 @@ __all__ = [
     "format_number",
     "format_money",
     "format_figure",
+    "format_value",
     "format_date",
     "format_date_range",
     "natural_list",
@@ -101,6 +102,14 @@ def format_figure(figure: Figure) -> str:
     if figure.per:
         text += f" per {figure.per}"
     return text
+
+
+def format_value(value: Any, unit: str) -> str:
+    """Return a value with its unit: money for a currency code (``USD 2 billion``), else the
+    number and the unit (``15 agreements``). Raises ValueError for a non-number."""
+    if is_currency(unit):
+        return format_money(value, unit)
+    return f"{format_number(value)} {unit}".strip()
 
 
 def format_date(value: Any) -> str:

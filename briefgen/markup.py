@@ -5,8 +5,9 @@ front matter holding the document metadata (``title``, ``classification``, ``sub
 ``author``, ``keywords``, ``lang``, ``date``, ``header``, ``footer``). Raw HTML is off: ``<b>`` in the
 text stays the four characters ``<b>``. Anything the document model has no node for (images, code
 blocks, rules, headings deeper than 4) is an error naming the line of the Markdown, so a template
-cannot produce content that one output format would silently drop. See ``briefgen build --format
-md`` to look at the Markdown itself.
+cannot produce content that one output format would silently drop. A fenced block with the info
+string ``chart`` holds a chart's data as JSON (see ``templating.chart_block``). See ``briefgen build
+--format md`` to look at the Markdown itself.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from briefgen.errors import MarkupError
 from briefgen.model import (
     Block,
     BulletList,
+    Chart,
     Code,
     DefinitionList,
     Document,
@@ -181,10 +183,32 @@ class _Builder:
                 return [DefinitionList(tuple(items))]
             case "hr":
                 raise self._error(node, "a horizontal rule")
+            case "fence" if node.info.strip() == "chart":
+                return [self.chart(node)]
             case "code_block" | "fence":
                 raise self._error(node, "a code block (text indented by 4 spaces or fenced)")
             case _:
                 raise self._error(node, f"'{node.type}'")
+
+    def chart(self, node) -> Chart:
+        """A fenced block ```` ```chart ```` holding JSON: {"title", "unit", "bars": [{"label",
+        "value", "kind"}]}, as the template function ``chart()`` writes it."""
+        import json
+
+        line = node.map[0] + 1 if node.map else None
+        try:
+            spec = json.loads(node.content)
+            bars = tuple(
+                (str(b["label"]), float(b["value"]), str(b.get("kind", "actual"))) for b in spec["bars"]
+            )
+            chart = Chart(str(spec.get("title", "")), str(spec.get("unit", "")), bars)
+        except (ValueError, KeyError, TypeError) as e:
+            raise MarkupError(f"the chart data is not valid: {e}", path=self.source, line=line,
+                              hint="write charts with the template function chart(figures, title)") from None
+        if not chart.bars or any(v < 0 or v != v or v == float("inf") for _, v, _ in chart.bars):
+            raise MarkupError("a chart needs at least one bar, with values of 0 or more",
+                              path=self.source, line=line)
+        return chart
 
     def table(self, node) -> Table:
         header: tuple = ()

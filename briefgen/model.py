@@ -7,7 +7,7 @@ cannot be silently dropped by one format.
 
 Inlines: ``Text``, ``Strong``, ``Emph``, ``Code``, ``Link``, ``LineBreak``.
 Blocks: ``Heading``, ``Paragraph``, ``BulletList``, ``OrderedList``, ``Table``, ``Quote``,
-``DefinitionList``.
+``DefinitionList``, ``Chart``.
 """
 
 from __future__ import annotations
@@ -31,11 +31,14 @@ __all__ = [
     "Table",
     "Quote",
     "DefinitionList",
+    "Chart",
     "Block",
     "Meta",
     "Document",
     "plain_text",
     "outline",
+    "map_text",
+    "characters",
 ]
 
 
@@ -139,7 +142,22 @@ class DefinitionList:
     items: tuple[tuple[tuple[Inline, ...], tuple[Block, ...]], ...]
 
 
-Block = Union[Heading, Paragraph, BulletList, OrderedList, Table, Quote, DefinitionList]
+@dataclass(frozen=True)
+class Chart:
+    """A bar chart of figures that share a unit.
+
+    ``bars`` holds (label, value, kind): ``value`` is in ``unit`` (an ISO 4217 currency code such
+    as ``USD``, amounts in units of it, or a plain-language unit); ``kind`` is "actual", "target"
+    or "estimate" and decides the bar's shading. Both renderers draw it from this same data: the
+    PDF as vector graphics, the DOCX as a high-resolution image.
+    """
+
+    title: str
+    unit: str
+    bars: tuple[tuple[str, float, str], ...]
+
+
+Block = Union[Heading, Paragraph, BulletList, OrderedList, Table, Quote, DefinitionList, Chart]
 
 
 @dataclass(frozen=True)
@@ -204,3 +222,77 @@ def outline(document: Document) -> list[tuple[int, str]]:
 
     walk(document.blocks)
     return result
+
+
+def _map_inlines(nodes: tuple[Inline, ...], fn) -> tuple[Inline, ...]:
+    out = []
+    for node in nodes:
+        match node:
+            case Text(text):
+                out.append(Text(fn(text)))
+            case Code(text):
+                out.append(Code(fn(text)))
+            case Strong(children):
+                out.append(Strong(_map_inlines(children, fn)))
+            case Emph(children):
+                out.append(Emph(_map_inlines(children, fn)))
+            case Link(href, children):
+                out.append(Link(href, _map_inlines(children, fn)))
+            case LineBreak():
+                out.append(node)
+            case _:
+                raise TypeError(f"unknown inline node {node!r}")
+    return tuple(out)
+
+
+def _map_blocks(blocks: tuple[Block, ...], fn) -> tuple[Block, ...]:
+    out: list[Block] = []
+    for block in blocks:
+        match block:
+            case Heading(level, children, line):
+                out.append(Heading(level, _map_inlines(children, fn), line))
+            case Paragraph(children, line):
+                out.append(Paragraph(_map_inlines(children, fn), line))
+            case BulletList(items):
+                out.append(BulletList(tuple(_map_blocks(i, fn) for i in items)))
+            case OrderedList(items, start):
+                out.append(OrderedList(tuple(_map_blocks(i, fn) for i in items), start))
+            case Table(header, rows, aligns):
+                out.append(Table(tuple(_map_inlines(c, fn) for c in header),
+                                 tuple(tuple(_map_inlines(c, fn) for c in r) for r in rows), aligns))
+            case Quote(inner, attribution):
+                out.append(Quote(_map_blocks(inner, fn), attribution and _map_inlines(attribution, fn)))
+            case DefinitionList(items):
+                out.append(DefinitionList(tuple((_map_inlines(t, fn), _map_blocks(v, fn)) for t, v in items)))
+            case Chart(title, unit, bars):
+                out.append(Chart(fn(title), unit, tuple((fn(label), value, kind) for label, value, kind in bars)))
+            case _:
+                raise TypeError(f"unknown block {block!r}")
+    return tuple(out)
+
+
+def map_text(document: Document, fn) -> Document:
+    """Return ``document`` with ``fn(str) -> str`` applied to every piece of visible text
+    (blocks and the metadata printed on pages: title, classification, header, footer)."""
+    from dataclasses import replace
+
+    meta = replace(
+        document.meta,
+        title=fn(document.meta.title),
+        classification=fn(document.meta.classification),
+        header=fn(document.meta.header),
+        footer=fn(document.meta.footer),
+    )
+    return Document(meta=meta, blocks=_map_blocks(document.blocks, fn))
+
+
+def characters(document: Document) -> set[str]:
+    """Return the set of characters the renderers will have to draw for ``document``."""
+    seen: set[str] = set()
+
+    def collect(text: str) -> str:
+        seen.update(text)
+        return text
+
+    map_text(document, collect)
+    return seen

@@ -19,6 +19,7 @@ from briefgen.model import Document
 from briefgen.output import ensure_folder, safe_stem, write_atomic
 from briefgen.render import FORMATS, renderer
 from briefgen.schema import FactsFile
+from briefgen.textcheck import check_facts_text
 from briefgen.theme import Theme, default_theme
 
 __all__ = ["compose", "render", "build", "BuildResult"]
@@ -26,10 +27,12 @@ __all__ = ["compose", "render", "build", "BuildResult"]
 
 @dataclass(frozen=True)
 class BuildResult:
-    """What one ``build`` wrote: the facts file, and the output paths in format order."""
+    """What one ``build`` wrote: the facts file, the output paths in format order, and warnings
+    (characters replaced because no font has them)."""
 
     facts: Path
     outputs: tuple[Path, ...]
+    warnings: tuple[str, ...] = ()
 
 
 def compose(
@@ -80,17 +83,22 @@ def build(
     search_path: list[Path] | None = None,
     date: dt.date | None = None,
     theme: Theme | None = None,
+    missing_glyphs: str = "error",
 ) -> BuildResult:
     """Build ``facts_path`` into ``out_dir/<stem>.<format>`` for each of ``formats``.
 
-    ``stem`` is the facts file's name without ``.yaml``, made safe by ``safe_stem``. Raises
-    FactsError, TemplateError, MarkupError, ThemeError, RenderError (nothing written) or
-    OutputError (the files written before the failure are complete; none is partial).
+    ``stem`` is the facts file's name without ``.yaml``, made safe by ``safe_stem``. Every
+    character is checked against the theme's fonts first (``missing_glyphs``: "error" or
+    "replace", see ``textcheck``). Raises FactsError, TemplateError, MarkupError, ThemeError,
+    RenderError (nothing written) or OutputError (the files written before the failure are
+    complete; none is partial).
     """
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise ValueError(f"unknown format(s): {', '.join(unknown)}")
+    theme = theme or default_theme()
     facts = load_facts(facts_path)
+    warnings = check_facts_text(facts, theme, facts_path, missing=missing_glyphs)
     markdown, document = compose(
         facts,
         date=date or dt.date.today(),
@@ -98,7 +106,8 @@ def build(
         search_path=search_path,
         facts_path=str(facts_path),
     )
-    theme = theme or default_theme()
+    document, more = check_document_text(document, theme, missing=missing_glyphs)
+    warnings += more
     payloads: dict[str, bytes] = {}
     for fmt in formats:
         payloads[fmt] = markdown.encode("utf-8") if fmt == "md" else render(document, theme, fmt)
@@ -113,4 +122,34 @@ def build(
         target = out_dir / f"{stem}.{fmt}"
         write_atomic(target, data)
         written.append(target)
-    return BuildResult(facts_path, tuple(written))
+    return BuildResult(facts_path, tuple(written), tuple(warnings))
+
+
+def check_document_text(document: Document, theme: Theme, *, missing: str = "error") -> tuple[Document, list[str]]:
+    """Return ``document`` (with unknown characters replaced, for ``missing="replace"``) and
+    warnings. Catches characters that come from the template's own text or the metadata,
+    which the facts check cannot see.
+
+    Raises RenderError for right-to-left text or, with ``missing="error"``, a character no
+    font has.
+    """
+    from briefgen.fonts import REPLACEMENT, describe, is_rtl, plan_fonts
+    from briefgen.model import characters, map_text
+
+    chars = characters(document)
+    rtl = sorted(c for c in chars if is_rtl(c))
+    if rtl:
+        raise RenderError(f"right-to-left text is not supported: {describe(rtl[0])} in the template's text")
+    plan = plan_fonts(chars, theme)
+    if not plan.missing:
+        return document, []
+    shown = ", ".join(describe(c) for c in plan.missing[:5])
+    if missing != "replace":
+        raise RenderError(
+            f"no font has {shown} (in the template's text)",
+            hint="install a font that has it, name one in the theme's fallback_fonts, or build "
+            "with --missing-glyphs replace",
+        )
+    absent = set(plan.missing)
+    replaced = map_text(document, lambda t: "".join(REPLACEMENT if c in absent else c for c in t))
+    return replaced, [f"no font has {shown}; drawn as {REPLACEMENT}"]

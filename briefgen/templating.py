@@ -155,6 +155,32 @@ def resolve_template(name_or_path: str | None, search_path: list[Path]) -> tuple
     return search_path, name
 
 
+def chart_block(figures: Any, title: str = "") -> Any:
+    """Return a fenced ```` ```chart ```` block (safe Markdown) drawing ``figures`` as bars.
+
+    ``figures`` is a list of ``Figure`` sharing one unit; raises ValueError if they do not, or
+    if the list is empty. The template function ``chart(figures, title)``.
+    """
+    import json
+
+    from markupsafe import Markup
+
+    figures = list(figures)
+    if not figures:
+        raise ValueError("chart() needs at least one figure")
+    units = {(f.unit, f.per) for f in figures}
+    if len(units) > 1:
+        raise ValueError(f"chart() figures must share one unit; got {sorted(u for u, _ in units)}")
+    spec = {
+        "title": str(title),
+        "unit": figures[0].unit,
+        "bars": [{"label": f.label, "value": str(f.value), "kind": f.kind} for f in figures],
+    }
+    # JSON escapes nothing Markdown-special inside a fence; a fence cannot be closed from inside
+    # because the JSON is on one line.
+    return Markup("```chart\n" + json.dumps(spec, ensure_ascii=False) + "\n```")
+
+
 def template_context(facts: FactsFile, *, date: dt.date) -> dict[str, Any]:
     """Return the variables every template gets.
 
@@ -178,6 +204,7 @@ def template_context(facts: FactsFile, *, date: dt.date) -> dict[str, Any]:
         "note_date": facts.note.date or date,
         "version": __version__,
         "person": facts.person,
+        "chart": _filter(chart_block),
     }
 
 

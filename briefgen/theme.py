@@ -43,14 +43,19 @@ class FontFamily:
 
 @dataclass(frozen=True)
 class Theme:
-    """A house style. Lengths: ``margins_mm`` in millimetres (top, right, bottom, left);
-    ``base_size_pt`` in points (body text; headings scale from it); colours as ``#rrggbb``."""
+    """A house style. Lengths: ``margins_mm`` in millimetres (top, right, bottom, left),
+    ``logo_width_mm`` in millimetres; ``base_size_pt`` in points (body text; headings scale from
+    it); colours as ``#rrggbb``. ``fallback_fonts`` are font files tried, in order, for characters
+    the families lack; ``system_fallback`` lets fontconfig's fonts be tried after them.
+    """
 
     page_size: str = "A4"
     margins_mm: tuple[float, float, float, float] = (24.0, 20.0, 22.0, 20.0)
     body_font: FontFamily | None = None
     heading_font: FontFamily | None = None
     mono_font: FontFamily | None = None
+    fallback_fonts: tuple[Path, ...] = ()
+    system_fallback: bool = True
     base_size_pt: float = 10.5
     line_spacing: float = 1.3
     text_colour: str = "#1a1a1a"
@@ -60,7 +65,10 @@ class Theme:
     rule_colour: str = "#b8c2d6"
     table_header_fill: str = "#e8edf5"
     classification_colour: str = "#9b1c1c"
-    extra: dict[str, str] = field(default_factory=dict)
+    logo: Path | None = None
+    logo_width_mm: float = 35.0
+    toc: bool = False
+    source: str = "built-in"
 
     @property
     def page_size_mm(self) -> tuple[float, float]:
@@ -91,21 +99,70 @@ def bundled_font_dir() -> Path:
     return folder
 
 
-def _dejavu(name: str, stem: str, italic: str) -> FontFamily:
-    d = bundled_font_dir()
-    return FontFamily(
-        name=name,
-        regular=d / f"{stem}.ttf",
-        bold=d / f"{stem}-Bold.ttf",
-        italic=d / f"{stem}-{italic}.ttf",
-        bold_italic=d / f"{stem}-Bold{italic}.ttf",
-    )
+_BUNDLED = {
+    "DejaVu Serif": ("DejaVuSerif", "Italic"),
+    "DejaVu Sans": ("DejaVuSans", "Oblique"),
+    "DejaVu Sans Mono": ("DejaVuSansMono", "Oblique"),
+}
+DEFAULT_THEME_FILE = Path(__file__).resolve().parent / "themes" / "default.yaml"
+
+
+def resolve_family(name: str) -> FontFamily:
+    """Return the font family called ``name``: a bundled DejaVu family, else one fontconfig finds.
+
+    Raises ThemeError if no installed family has that name (fontconfig would silently substitute
+    another; briefgen refuses instead).
+    """
+    if name in _BUNDLED:
+        stem, italic = _BUNDLED[name]
+        d = bundled_font_dir()
+        return FontFamily(name, d / f"{stem}.ttf", d / f"{stem}-Bold.ttf", d / f"{stem}-{italic}.ttf",
+                          d / f"{stem}-Bold{italic}.ttf")
+    files = {}
+    for style, pattern in (("regular", "Regular"), ("bold", "Bold"), ("italic", "Italic"),
+                           ("bold_italic", "Bold Italic")):
+        found = _fc_match(f"{name}:style={pattern}")
+        if found is None or found[0].lower() != name.lower():
+            raise ThemeError(
+                f"no installed font family is called {name!r}",
+                hint="use DejaVu Serif, DejaVu Sans or DejaVu Sans Mono, a family listed by "
+                "'fc-list : family', or give the four font files",
+            )
+        files[style] = found[1]
+    return FontFamily(name, **files)
+
+
+def _fc_match(pattern: str) -> tuple[str, Path] | None:
+    import shutil
+    import subprocess
+
+    exe = shutil.which("fc-match")
+    if exe is None:
+        return None
+    try:
+        out = subprocess.run([exe, "-f", "%{family[0]}\\n%{file}", pattern], capture_output=True,
+                             text=True, timeout=20, check=False).stdout.splitlines()
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return (out[0], Path(out[1])) if len(out) == 2 else None
 
 
 def default_theme() -> Theme:
-    """Return the built-in theme: A4, DejaVu Serif body, DejaVu Sans headings, navy accents."""
-    return Theme(
-        body_font=_dejavu("DejaVu Serif", "DejaVuSerif", "Italic"),
-        heading_font=_dejavu("DejaVu Sans", "DejaVuSans", "Oblique"),
-        mono_font=_dejavu("DejaVu Sans Mono", "DejaVuSansMono", "Oblique"),
-    )
+    """Return the built-in theme (``briefgen/themes/default.yaml``): A4, DejaVu Serif body,
+    DejaVu Sans headings, navy accents."""
+    return load_theme(DEFAULT_THEME_FILE)
+
+
+def load_theme(path: str | Path) -> Theme:
+    """Return the theme in the YAML file at ``path``; fields it leaves out keep the built-in
+    values. Relative font and logo paths are relative to the theme file's folder.
+
+    Raises ThemeError listing every problem (file:line, field) at once.
+    """
+    from briefgen.errors import FactsError
+    from briefgen.themefile import parse_theme
+
+    try:
+        return parse_theme(Path(path))
+    except FactsError as e:  # the YAML layer reports with FactsError; re-badge it
+        raise ThemeError(problems=e.problems) from None

@@ -19,6 +19,7 @@ from briefgen import __version__
 from briefgen.model import (
     Block,
     BulletList,
+    Chart,
     Code,
     DefinitionList,
     Document,
@@ -56,12 +57,19 @@ def render_docx(document: Document, theme: Theme) -> bytes:
     """
     import docx
 
+    from briefgen.fonts import plan_fonts
+    from briefgen.model import characters
+
     doc = docx.Document()
     _page_setup(doc, theme)
     _styles(doc, theme, document.meta.lang)
     _header_footer(doc, document, theme)
     _core_properties(doc, document)
-    builder = _Builder(doc, theme)
+    builder = _Builder(doc, theme, plan_fonts(characters(document), theme))
+    if theme.logo is not None:
+        from docx.shared import Mm
+
+        doc.add_picture(str(theme.logo), width=Mm(theme.logo_width_mm))
     builder.blocks(document.blocks, doc)
     buffer = io.BytesIO()
     doc.save(buffer)
@@ -263,9 +271,11 @@ def _core_properties(doc, document: Document) -> None:
 class _Builder:
     """Appends model blocks to a python-docx container (the document or a table cell)."""
 
-    def __init__(self, doc, theme: Theme) -> None:
+    def __init__(self, doc, theme: Theme, plan) -> None:
         self.doc = doc
         self.theme = theme
+        self.plan = plan
+        self.toc_done = not theme.toc
 
     def blocks(self, blocks: tuple[Block, ...], container, depth: int = 0) -> None:
         """Append ``blocks``; as in the PDF, the paragraph right after a heading is kept on the
@@ -282,13 +292,16 @@ class _Builder:
             case Heading(level, children):
                 p = container.add_paragraph(style=_HEADING_STYLES[min(level, 4)])
                 self.inline(p, children)
+                if level == 1 and not self.toc_done:
+                    self.toc_done = True
+                    _add_toc(container)
             case Paragraph(children):
                 p = container.add_paragraph()
                 self.inline(p, children)
             case BulletList(items):
                 self.list(items, container, depth, "List Bullet")
-            case OrderedList(items):
-                self.list(items, container, depth, "List Number")
+            case OrderedList(items, start):
+                self.list(items, container, depth, "List Number", start)
             case Table():
                 self.table(block, container)
             case Quote(inner, attribution):
@@ -304,16 +317,25 @@ class _Builder:
                     self.inline(p, attribution)
             case DefinitionList(items):
                 self.definitions(items, container)
+            case Chart():
+                self.chart(block, container)
             case _:
                 raise TypeError(f"the DOCX renderer does not know the block {block!r}")
 
-    def list(self, items, container, depth: int, base: str) -> None:
+    def list(self, items, container, depth: int, base: str, start: int = 1) -> None:
         style = base if depth == 0 else f"{base} {min(depth + 1, 3)}"
+        # Each numbered list gets its own numbering instance, so it starts again at ``start``
+        # instead of continuing the previous list's count.
+        num_id = _restarted_numbering(self.doc, style, start) if base == "List Number" else None
         for item in items:
             first = True
             for b in item:
                 if first and isinstance(b, Paragraph):
                     p = container.add_paragraph(style=style)
+                    if num_id is not None:
+                        num_pr = p._p.get_or_add_pPr().get_or_add_numPr()
+                        num_pr.get_or_add_ilvl().val = 0
+                        num_pr.get_or_add_numId().val = num_id
                     self.inline(p, b.children)
                 elif isinstance(b, (BulletList, OrderedList)):
                     self.block(b, container, depth + 1)
@@ -345,6 +367,12 @@ class _Builder:
                     self.inline(p, row[c])
                 for run in p.runs:
                     run.font.size = Pt(self.theme.base_size_pt * 0.92)
+                    if r == 0:  # the header row looks as in the PDF: theme fill, heading colour
+                        run.bold = True
+                        run.font.color.rgb = _rgb(self.theme.heading_colour)
+                        _set_font(run.font, self.theme.heading_font.name if self.theme.heading_font else "DejaVu Sans")
+                if r == 0:
+                    _shade(cell, self.theme.table_header_fill)
         # Repeat the header row on every page the table spans.
         tr_pr = t.rows[0]._tr.get_or_add_trPr()
         header = OxmlElement("w:tblHeader")
@@ -405,14 +433,36 @@ class _Builder:
                     raise TypeError(f"the DOCX renderer does not know the inline {node!r}")
 
     def _run(self, paragraph, text: str, bold: bool, italic: bool, mono: bool):
-        run = paragraph.add_run(text)
-        if bold:
-            run.bold = True
-        if italic:
-            run.italic = True
-        if mono and self.theme.mono_font:
-            _set_font(run.font, self.theme.mono_font.name)
-        return run
+        """Add ``text`` as runs; characters the theme's families lack get their fallback font.
+        Returns the last run."""
+        from briefgen.fonts import family_name, segments
+
+        run = None
+        for piece, fallback in segments(text, self.plan, "mono" if mono else "body"):
+            run = paragraph.add_run(piece)
+            if bold:
+                run.bold = True
+            if italic:
+                run.italic = True
+            if fallback is not None:
+                _set_font(run.font, family_name(fallback))
+            elif mono and self.theme.mono_font:
+                _set_font(run.font, self.theme.mono_font.name)
+        return run if run is not None else paragraph.add_run("")
+
+    def chart(self, chart: Chart, container) -> None:
+        """Add the chart as a PNG drawn by matplotlib at 220 dpi, from the same data and layout
+        as the PDF's vector drawing."""
+        from docx.shared import Mm, Pt
+
+        width_mm, _ = self.theme.page_size_mm
+        _, right, _, left = self.theme.margins_mm
+        text_mm = width_mm - left - right
+        picture = _chart_png(chart, self.theme, text_mm)
+        p = container.add_paragraph()
+        p.paragraph_format.space_after = Pt(self.theme.base_size_pt)
+        p.paragraph_format.keep_together = True
+        p.add_run().add_picture(io.BytesIO(picture), width=Mm(text_mm))
 
     def _hyperlink(self, paragraph, href: str, children, bold: bool, italic: bool) -> None:
         from docx.opc.constants import RELATIONSHIP_TYPE
@@ -424,11 +474,95 @@ class _Builder:
         r_id = paragraph.part.relate_to(href, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
         link = OxmlElement("w:hyperlink")
         link.set(qn("r:id"), r_id)
-        run = self._run(paragraph, plain_text(children), bold, italic, False)
-        run.font.color.rgb = _rgb(self.theme.accent_colour)
-        run.underline = True
-        run._r.addprevious(link)
-        link.append(run._r)
+        before = len(paragraph.runs)
+        self._run(paragraph, plain_text(children), bold, italic, False)
+        runs = paragraph.runs[before:]
+        runs[0]._r.addprevious(link)
+        for run in runs:
+            run.font.color.rgb = _rgb(self.theme.accent_colour)
+            run.underline = True
+            link.append(run._r)
+
+
+def _restarted_numbering(doc, style_name: str, start: int) -> int | None:
+    """Return the id of a new numbering instance for ``style_name`` that starts at ``start``."""
+    style = doc.styles[style_name]
+    ppr = style.element.pPr
+    num_pr = ppr.numPr if ppr is not None else None
+    if num_pr is None or num_pr.numId is None:
+        return None
+    numbering = doc.part.numbering_part.element
+    existing = numbering.num_having_numId(num_pr.numId.val)
+    num = numbering.add_num(existing.abstractNumId.val)
+    override = num.add_lvlOverride(ilvl=0)
+    override.add_startOverride(start)
+    return num.numId
+
+
+def _add_toc(container) -> None:
+    """Add a table-of-contents field (headings 1-3); Word fills it in when fields are updated."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    p = container.add_paragraph()
+    _add_field(p, 'TOC \\o "1-3" \\h \\z \\u')
+    # Replace the cached "1" with a prompt the reader sees until the field is updated.
+    for run in p.runs:
+        if run.text == "1":
+            run.text = "Right-click and choose Update Field to show the table of contents."
+    settings = container.part.document.settings.element if hasattr(container, "part") else None
+    if settings is not None and settings.find(qn("w:updateFields")) is None:
+        update = OxmlElement("w:updateFields")
+        update.set(qn("w:val"), "true")
+        settings.append(update)
+
+
+def _chart_png(chart: Chart, theme: Theme, width_mm: float) -> bytes:
+    """Return a PNG of ``chart`` ``width_mm`` wide at 220 dpi, laid out like the PDF chart."""
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Rectangle
+
+    from briefgen.formatting import format_value
+    from briefgen.render.pdf import MM, chart_geometry
+
+    size = theme.base_size_pt * 0.85
+    width_pt = width_mm * MM
+    geometry = chart_geometry(chart, width_pt, size)
+    height_pt = geometry["height"]
+    fig = Figure(figsize=(width_pt / 72, height_pt / 72), dpi=220, facecolor="white")
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, width_pt)
+    ax.set_ylim(0, height_pt)
+    ax.axis("off")
+    family = "DejaVu Sans"
+    ax.text(0, height_pt - size * 1.1, chart.title, fontsize=size * 1.05, fontweight="bold", color=theme.heading_colour,
+            family=family, va="baseline")
+    label_w = geometry["label_w"]
+    for (label, value, kind), (y, bar_h, bar_w) in zip(chart.bars, geometry["bars"]):
+        mid = y + bar_h / 2
+        ax.text(label_w - 8, mid, label, fontsize=size, ha="right", va="center", color=theme.text_colour,
+                family=family, wrap=True)
+        ax.add_patch(Rectangle((label_w, y), max(bar_w, 0.8), bar_h, linewidth=0.8, edgecolor=theme.accent_colour,
+                               facecolor=theme.accent_colour if kind == "actual" else theme.table_header_fill))
+        caption = format_value(value, chart.unit) + ("" if kind == "actual" else f" ({kind})")
+        ax.text(label_w + bar_w + 5, mid, caption, fontsize=size, va="center", color=theme.text_colour, family=family)
+    ax.plot([label_w, label_w], [geometry["bottom"], geometry["top"]], color=theme.muted_colour, linewidth=0.6)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=220, metadata={"Software": None}, facecolor="white")
+    return buffer.getvalue()
+
+
+def _shade(cell, hex_colour: str) -> None:
+    """Fill a table cell with ``hex_colour``."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    tc_pr = cell._tc.get_or_add_tcPr()
+    shading = OxmlElement("w:shd")
+    shading.set(qn("w:val"), "clear")
+    shading.set(qn("w:color"), "auto")
+    shading.set(qn("w:fill"), hex_colour.lstrip("#").upper())
+    tc_pr.append(shading)
 
 
 def _table_look(table, *, first_column: bool) -> None:

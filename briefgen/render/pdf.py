@@ -17,6 +17,7 @@ from briefgen import __version__
 from briefgen.model import (
     Block,
     BulletList,
+    Chart,
     Code,
     DefinitionList,
     Document,
@@ -47,7 +48,12 @@ def render_pdf(document: Document, theme: Theme) -> bytes:
     """
     from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 
+    from briefgen.fonts import plan_fonts
+    from briefgen.model import characters
+
     fonts = _register_fonts(theme)
+    plan = plan_fonts(characters(document), theme)
+    fallback_names = _register_fallbacks(plan)
     styles = _styles(theme, fonts)
     width_mm, height_mm = theme.page_size_mm
     top, right, bottom, left = (m * MM for m in theme.margins_mm)
@@ -86,9 +92,9 @@ def render_pdf(document: Document, theme: Theme) -> bytes:
                   leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
 
-    builder = _Flowables(theme, fonts, styles, frame.width)
-    story = builder.blocks(document.blocks)
-    doc.build(story, canvasmaker=_canvas_class(document, theme, fonts))
+    builder = _Flowables(theme, fonts, styles, frame.width, plan, fallback_names)
+    story = builder.logo() + builder.blocks(document.blocks)
+    doc.build(story, canvasmaker=_canvas_class(document, theme, fonts, plan, fallback_names))
     return buffer.getvalue()
 
 
@@ -119,6 +125,25 @@ def _register_fonts(theme: Theme) -> dict[str, str]:
         roles[role + "_bold"] = names["bold"]
         roles[role + "_italic"] = names["italic"]
     return roles
+
+
+def _register_fallbacks(plan) -> dict:
+    """Register each fallback font file the plan uses; return file -> reportlab font name."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFError, TTFont
+
+    from briefgen.errors import ThemeError
+
+    names = {}
+    for path in sorted(set(plan.fallback.values())):
+        name = "Fallback-" + path.stem.replace(" ", "")
+        if name not in pdfmetrics.getRegisteredFontNames():
+            try:
+                pdfmetrics.registerFont(TTFont(name, str(path)))
+            except (TTFError, OSError) as e:
+                raise ThemeError(f"cannot load the fallback font: {e}", path=str(path)) from None
+        names[path] = name
+    return names
 
 
 def _styles(theme: Theme, fonts: dict[str, str]) -> dict:
@@ -165,7 +190,10 @@ def _styles(theme: Theme, fonts: dict[str, str]) -> dict:
 class _Flowables:
     """Turns model blocks into platypus flowables."""
 
-    def __init__(self, theme: Theme, fonts: dict[str, str], styles: dict, width: float) -> None:
+    def __init__(self, theme: Theme, fonts: dict[str, str], styles: dict, width: float, plan,
+                 fallback_names: dict) -> None:
+        self.plan = plan
+        self.fallback_names = fallback_names
         self.theme = theme
         self.fonts = fonts
         self.styles = styles
@@ -202,7 +230,7 @@ class _Flowables:
 
         match block:
             case Heading(level, children):
-                para = P(self.inline(children), self.styles[f"h{min(level, 4)}"])
+                para = P(self.inline(children, "heading"), self.styles[f"h{min(level, 4)}"])
                 if level >= 2:
                     # Outline levels may not skip: an h3 without an h2 above becomes top level.
                     outline_depth = min(level - 2, self.outline_level + 1)
@@ -222,6 +250,10 @@ class _Flowables:
                 return [self.quote(inner, attribution, width)]
             case DefinitionList(items):
                 return [self.definitions(items, width)]
+            case Chart():
+                from reportlab.platypus import Spacer
+
+                return [self.chart(block, width), Spacer(1, self.theme.base_size_pt)]
             case _:
                 raise TypeError(f"the PDF renderer does not know the block {block!r}")
 
@@ -269,7 +301,7 @@ class _Flowables:
         def cell(inlines, header: bool, col: int):
             right = aligns[col] == "right"
             style = ("head_cell" if header else "cell") + ("_right" if right else "")
-            return P(self.inline(inlines), self.styles[style])
+            return P(self.inline(inlines, "heading" if header else "body"), self.styles[style])
 
         rows = [[cell(c, True, i) for i, c in enumerate(table.header)]]
         for r in table.rows:
@@ -305,7 +337,7 @@ class _Flowables:
             else:
                 content.extend(self.block(b, width - pad * 2))
         if attribution:
-            content.append(P("— " + self.inline(attribution), self.styles["attribution"]))
+            content.append(P("— " + self.inline(attribution, "heading"), self.styles["attribution"]))
         t = T([[content]], colWidths=[width - pad], hAlign="RIGHT")
         t.setStyle(TableStyle([
             ("FONT", (0, 0), (-1, -1), self.fonts["body"], self.theme.base_size_pt),
@@ -334,7 +366,7 @@ class _Flowables:
                     value.append(P(self.inline(b.children), self.styles["definition"]))
                 else:
                     value.extend(self.block(b, width - term_w))
-            rows.append([P(self.inline(term), self.styles["term"]), value])
+            rows.append([P(self.inline(term, "heading"), self.styles["term"]), value])
         t = T(rows, colWidths=[term_w, width - term_w], hAlign="LEFT")
         t.setStyle(TableStyle([
             ("LINEABOVE", (0, 0), (-1, 0), 0.8, HexColor(self.theme.heading_colour)),
@@ -350,29 +382,118 @@ class _Flowables:
         t.spaceAfter = self.theme.base_size_pt * 1.2
         return t
 
-    def inline(self, nodes: tuple[Inline, ...]) -> str:
-        """Return reportlab paragraph markup for ``nodes``; all text is XML-escaped."""
+    def inline(self, nodes: tuple[Inline, ...], role: str = "body") -> str:
+        """Return reportlab paragraph markup for ``nodes``; all text is XML-escaped, and
+        characters the role's family lacks are wrapped in their fallback font."""
         out = []
         for node in nodes:
             match node:
                 case Text(text):
-                    out.append(escape(text))
+                    out.append(self.text(text, role))
                 case Strong(children):
-                    out.append(f"<b>{self.inline(children)}</b>")
+                    out.append(f"<b>{self.inline(children, role)}</b>")
                 case Emph(children):
-                    out.append(f"<i>{self.inline(children)}</i>")
+                    out.append(f"<i>{self.inline(children, role)}</i>")
                 case Code(text):
-                    out.append(f'<font face="{self.fonts["mono"]}">{escape(text)}</font>')
+                    out.append(f'<font face="{self.fonts["mono"]}">{self.text(text, "mono")}</font>')
                 case Link(href, children):
                     out.append(
                         f"<a href={quoteattr(href)} color={quoteattr(self.theme.accent_colour)}>"
-                        f"<u>{self.inline(children)}</u></a>"
+                        f"<u>{self.inline(children, role)}</u></a>"
                     )
                 case LineBreak():
                     out.append("<br/>")
                 case _:
                     raise TypeError(f"the PDF renderer does not know the inline {node!r}")
         return "".join(out)
+
+    def text(self, text: str, role: str) -> str:
+        from briefgen.fonts import segments
+
+        out = []
+        for run, font in segments(text, self.plan, role):
+            if font is None:
+                out.append(escape(run))
+            else:
+                out.append(f'<font face="{self.fallback_names[font]}">{escape(run)}</font>')
+        return "".join(out)
+
+    def chart(self, chart: Chart, width: float):
+        """Return the chart as vector graphics: one horizontal bar per figure, its label on the
+        left (wrapped to two lines at most), its value at the bar's end; targets lighter."""
+        from reportlab.graphics.shapes import Drawing, Line, Rect, String
+        from reportlab.lib.colors import HexColor
+        from reportlab.lib.utils import simpleSplit
+
+        from briefgen.formatting import format_value
+
+        size = self.theme.base_size_pt * 0.85
+        geometry = chart_geometry(chart, width, size)
+        d = Drawing(width, geometry["height"], initialFontName=self.fonts["body"], initialFontSize=size)
+        heading = HexColor(self.theme.heading_colour)
+        accent = HexColor(self.theme.accent_colour)
+        light = HexColor(self.theme.table_header_fill)
+        text = HexColor(self.theme.text_colour)
+        d.add(String(0, geometry["height"] - size * 1.1, chart.title, fontName=self.fonts["heading_bold"],
+                     fontSize=size * 1.05, fillColor=heading))
+        label_w, plot_w = geometry["label_w"], geometry["plot_w"]
+        for (label, value, kind), (y, bar_h, bar_w) in zip(chart.bars, geometry["bars"]):
+            lines = simpleSplit(label, self.fonts["body"], size, label_w - 8)[:2]
+            mid = y + bar_h / 2
+            for k, line in enumerate(lines):
+                offset = (len(lines) - 1) * size * 0.6 - k * size * 1.2
+                d.add(String(label_w - 8, mid - size * 0.35 + offset, line, fontName=self.fonts["body"],
+                             fontSize=size, fillColor=text, textAnchor="end"))
+            d.add(Rect(label_w, y, max(bar_w, 0.8), bar_h, fillColor=accent if kind == "actual" else light,
+                       strokeColor=accent, strokeWidth=0.8))
+            caption = format_value(value, chart.unit) + ("" if kind == "actual" else f" ({kind})")
+            d.add(String(label_w + bar_w + 5, mid - size * 0.35, caption, fontName=self.fonts["heading"],
+                         fontSize=size, fillColor=text))
+        d.add(Line(label_w, geometry["bottom"], label_w, geometry["top"], strokeColor=HexColor(self.theme.muted_colour),
+                   strokeWidth=0.6))
+        d.hAlign = "LEFT"
+        return d
+
+    def logo(self) -> list:
+        """Return the theme's logo as the first flowable, or nothing."""
+        if self.theme.logo is None:
+            return []
+        from reportlab.lib.utils import ImageReader
+        from reportlab.platypus import Image
+
+        from briefgen.errors import ThemeError
+
+        try:
+            width_px, height_px = ImageReader(str(self.theme.logo)).getSize()
+        except Exception as e:
+            raise ThemeError(f"cannot read the logo: {e}", path=str(self.theme.logo)) from None
+        width = self.theme.logo_width_mm * MM
+        image = Image(str(self.theme.logo), width=width, height=width * height_px / width_px, hAlign="LEFT")
+        image.spaceAfter = self.theme.base_size_pt
+        return [image]
+
+
+def chart_geometry(chart: Chart, width: float, size: float) -> dict:
+    """Return the layout of a bar chart ``width`` points wide with text of ``size`` points.
+
+    Keys: ``height`` (points), ``label_w`` and ``plot_w`` (widths of the label column and of the
+    longest bar), ``top`` and ``bottom`` of the bars, and ``bars``: (y, bar height, bar width)
+    per bar, bottom-up coordinates. Shared by the PDF drawing and the DOCX image so they match.
+    """
+    bar_h, gap = size * 1.9, size * 1.3
+    title_h = size * 2.2
+    label_w = width * 0.34
+    plot_w = width * 0.42
+    n = len(chart.bars)
+    height = title_h + n * (bar_h + gap) + gap / 2
+    top = height - title_h
+    largest = max((v for _, v, _ in chart.bars), default=0) or 1
+    bars = []
+    for i, (_, value, _) in enumerate(chart.bars):
+        y = top - (i + 1) * (bar_h + gap) + gap / 2
+        bars.append((y, bar_h, plot_w * value / largest))
+    return {"height": height, "label_w": label_w, "plot_w": plot_w, "top": top, "bottom": top - n * (bar_h + gap),
+            "bars": bars}
 
 
 def _column_widths(rows: list[list], width: float) -> list[float]:
@@ -406,8 +527,21 @@ def _column_widths(rows: list[list], width: float) -> list[float]:
     return [m + spare * e / sum(extra) for m, e in zip(minimum, extra)]
 
 
-def _canvas_class(document: Document, theme: Theme, fonts: dict[str, str]):
+def _canvas_class(document: Document, theme: Theme, fonts: dict[str, str], plan, fallback_names: dict):
     """Return a canvas class that draws the running header and footer once the page count is known."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from briefgen.fonts import segments
+
+    def draw(canvas, x: float, y: float, text: str, font: str, font_size: float, align: str) -> None:
+        runs = [(run, fallback_names[f] if f else font) for run, f in segments(text, plan, "heading")]
+        width = sum(stringWidth(run, name, font_size) for run, name in runs)
+        x = {"left": x, "center": x - width / 2, "right": x - width}[align]
+        for run, name in runs:
+            canvas.setFont(name, font_size)
+            canvas.drawString(x, y, run)
+            x += stringWidth(run, name, font_size)
+
     from reportlab.lib.colors import HexColor
     from reportlab.pdfgen.canvas import Canvas
 
@@ -437,21 +571,20 @@ def _canvas_class(document: Document, theme: Theme, fonts: dict[str, str]):
             w, h = self._pagesize
             self.saveState()
             if meta.classification:
-                self.setFont(fonts["heading_bold"], size * 0.95)
                 self.setFillColor(HexColor(theme.classification_colour))
-                self.drawCentredString(w / 2, h - top / 2 - size * 0.3, meta.classification)
-                self.drawCentredString(w / 2, bottom / 2 - size * 0.3, meta.classification)
+                for y in (h - top / 2 - size * 0.3, bottom / 2 - size * 0.3):
+                    draw(self, w / 2, y, meta.classification, fonts["heading_bold"], size * 0.95, "center")
             self.setStrokeColor(HexColor(theme.rule_colour))
             self.setLineWidth(0.5)
             self.line(left, bottom - 5 * MM, w - right, bottom - 5 * MM)
-            self.setFont(fonts["heading"], size * 0.78)
             self.setFillColor(HexColor(theme.muted_colour))
             baseline = bottom - 5 * MM - size * 1.1
+            small = size * 0.78
             if meta.footer:
-                self.drawString(left, baseline, meta.footer)
-            self.drawRightString(w - right, baseline, f"Page {self._pageNumber} of {total}")
+                draw(self, left, baseline, meta.footer, fonts["heading"], small, "left")
+            draw(self, w - right, baseline, f"Page {self._pageNumber} of {total}", fonts["heading"], small, "right")
             if meta.header:
-                self.drawRightString(w - right, h - top / 2 - size * 0.3, meta.header)
+                draw(self, w - right, h - top / 2 - size * 0.3, meta.header, fonts["heading"], small, "right")
             self.restoreState()
 
     return _Canvas

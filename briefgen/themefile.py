@@ -1,0 +1,158 @@
+"""Theme files (YAML): the schema, and turning one into a ``Theme``.
+
+A theme file may give any subset of the fields of ``briefgen/themes/default.yaml``; the rest keep
+the built-in values. Errors are reported like facts-file errors: ``file:line:column: field:
+message``, all at once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from briefgen.errors import FactsError, Problem
+from briefgen.yamlload import load_yaml
+
+__all__ = ["ThemeFile", "parse_theme"]
+
+Colour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Margins(_Model):
+    """Page margins in millimetres."""
+
+    top: float = Field(24, ge=5, le=80)
+    right: float = Field(20, ge=5, le=80)
+    bottom: float = Field(22, ge=12, le=80)
+    left: float = Field(20, ge=5, le=80)
+
+
+class FontFiles(_Model):
+    """A family given by its four font files (TrueType ``.ttf``)."""
+
+    name: str = Field(min_length=1, max_length=100)
+    regular: Path
+    bold: Path
+    italic: Path
+    bold_italic: Path
+
+
+class Fonts(_Model):
+    """Font families by role: a family name or four files."""
+
+    body: str | FontFiles = "DejaVu Serif"
+    heading: str | FontFiles = "DejaVu Sans"
+    mono: str | FontFiles = "DejaVu Sans Mono"
+
+
+class Colours(_Model):
+    """Colours as ``#rrggbb``."""
+
+    text: Colour = "#1a1a1a"
+    heading: Colour = "#1f3864"
+    accent: Colour = "#2e5597"
+    muted: Colour = "#5a6170"
+    rule: Colour = "#b8c2d6"
+    table_header_fill: Colour = "#e8edf5"
+    classification: Colour = "#9b1c1c"
+
+
+class ThemeFile(_Model):
+    """The theme file, schema version 1."""
+
+    schema_: Literal[1] | Literal["1"] = Field(1, alias="schema")
+    page_size: Literal["A4", "Letter"] = "A4"
+    margins_mm: Margins = Margins()
+    fonts: Fonts = Fonts()
+    fallback_fonts: tuple[Path, ...] = ()
+    system_fallback: bool = True
+    base_size_pt: float = Field(10.5, ge=6, le=24)
+    line_spacing: float = Field(1.3, ge=1.0, le=3.0)
+    colours: Colours = Colours()
+    logo: Path | None = None
+    logo_width_mm: float = Field(35, gt=0, le=200)
+    toc: bool = False
+
+
+def parse_theme(path: Path):
+    """Return the ``Theme`` described by the YAML file at ``path``.
+
+    Raises FactsError (the caller re-badges it as ThemeError) for YAML, schema or file problems.
+    """
+    from briefgen.errors import ThemeError
+    from briefgen.facts import read_yaml_file, validation_problems
+    from briefgen.theme import FontFamily, Theme, resolve_family
+
+    shown = str(path)
+    data, positions = load_yaml(read_yaml_file(path), shown)
+    data = {} if data is None else data
+    if not isinstance(data, dict):
+        raise FactsError("a theme file is a mapping of fields", path=shown, line=1)
+    try:
+        spec = ThemeFile.model_validate(data)
+    except ValidationError as e:
+        raise FactsError(problems=validation_problems(e, data, positions, shown, ThemeFile)) from None
+
+    base = path.resolve().parent
+    problems: list[Problem] = []
+
+    def locate(p: Path, field: tuple) -> Path | None:
+        full = p if p.is_absolute() else base / p
+        if not full.is_file():
+            line, col = positions.values.get(field) or positions.of(field)
+            problems.append(Problem("no such file", shown, line, col, ".".join(map(str, field)),
+                                    f"looked for {full}"))
+            return None
+        return full
+
+    def family(value, role: str):
+        if isinstance(value, str):
+            try:
+                return resolve_family(value)
+            except ThemeError as e:
+                line, col = positions.values.get(("fonts", role)) or positions.of(("fonts", role))
+                problems.append(Problem(e.problems[0].message, shown, line, col, f"fonts.{role}", e.problems[0].hint))
+                return None
+        files = {s: locate(getattr(value, s), ("fonts", role, s)) for s in ("regular", "bold", "italic", "bold_italic")}
+        if None in files.values():
+            return None
+        return FontFamily(value.name, **files)
+
+    fonts = {role: family(getattr(spec.fonts, role), role) for role in ("body", "heading", "mono")}
+    fallbacks = tuple(p for i, f in enumerate(spec.fallback_fonts) if (p := locate(f, ("fallback_fonts", i))))
+    logo = locate(spec.logo, ("logo",)) if spec.logo else None
+    if logo is not None and logo.suffix.lower() != ".png":
+        line, col = positions.values.get(("logo",)) or positions.of(("logo",))
+        problems.append(Problem("the logo must be a PNG image", shown, line, col, "logo",
+                                "export the logo as PNG (at least 600 pixels wide for print)"))
+    if problems:
+        raise FactsError(problems=problems)
+    m, c = spec.margins_mm, spec.colours
+    return Theme(
+        page_size=spec.page_size,
+        margins_mm=(m.top, m.right, m.bottom, m.left),
+        body_font=fonts["body"],
+        heading_font=fonts["heading"],
+        mono_font=fonts["mono"],
+        fallback_fonts=fallbacks,
+        system_fallback=spec.system_fallback,
+        base_size_pt=spec.base_size_pt,
+        line_spacing=spec.line_spacing,
+        text_colour=c.text,
+        heading_colour=c.heading,
+        accent_colour=c.accent,
+        muted_colour=c.muted,
+        rule_colour=c.rule,
+        table_header_fill=c.table_header_fill,
+        classification_colour=c.classification,
+        logo=logo,
+        logo_width_mm=spec.logo_width_mm,
+        toc=spec.toc,
+        source=shown,
+    )
