@@ -40,6 +40,8 @@ from briefgen.model import (
 __all__ = ["parse", "ALLOWED_LINK_SCHEMES"]
 
 ALLOWED_LINK_SCHEMES = ("http://", "https://", "mailto:")
+MAX_CHART_BARS = 12
+"""Most bars in one chart: more do not fit a page legibly (use the key-figures table)."""
 _ATTRIBUTION = re.compile(r"^\s*[—―]\s*")
 _META_FIELDS = {"title", "classification", "subject", "author", "keywords", "lang", "date",
                 "header", "footer"}
@@ -205,8 +207,10 @@ class _Builder:
         except (ValueError, KeyError, TypeError) as e:
             raise MarkupError(f"the chart data is not valid: {e}", path=self.source, line=line,
                               hint="write charts with the template function chart(figures, title)") from None
-        if not chart.bars or any(v < 0 or v != v or v == float("inf") for _, v, _ in chart.bars):
-            raise MarkupError("a chart needs at least one bar, with values of 0 or more",
+        if not 1 <= len(chart.bars) <= MAX_CHART_BARS or any(
+            v < 0 or v != v or v == float("inf") for _, v, _ in chart.bars
+        ):
+            raise MarkupError(f"a chart has 1 to {MAX_CHART_BARS} bars, with values of 0 or more",
                               path=self.source, line=line)
         return chart
 

@@ -58,14 +58,16 @@ MAX_FIGURE_VALUE = Decimal(10) ** 15
 EVIDENCE_MAX_WORDS = 12
 
 # Characters that would corrupt the outputs or hide text from a reader: C0/C1 controls (XML
-# forbids most of them) and the bidirectional overrides that can reorder what is displayed.
-_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff]")
+# forbids most of them), zero-width characters and the bidirectional marks and overrides that
+# can reorder what is displayed. Checked before stripping: Python counts U+001C-U+001F as spaces.
+_FORBIDDEN = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069"
+    r"\ufeff\ufffe\uffff]"
+)
 
 
 def _clean_text(value: str) -> str:
-    value = unicodedata.normalize("NFC", value).strip()
-    if not value:
-        raise PydanticCustomError("empty_text", "text is required here and must not be empty")
+    value = unicodedata.normalize("NFC", value)
     bad = _FORBIDDEN.search(value)
     if bad:
         raise PydanticCustomError(
@@ -73,6 +75,9 @@ def _clean_text(value: str) -> str:
             "contains the invisible control character {code} at position {pos}; delete it",
             {"code": f"U+{ord(bad.group()):04X}", "pos": bad.start() + 1},
         )
+    value = value.strip()
+    if not value:
+        raise PydanticCustomError("empty_text", "text is required here and must not be empty")
     if len(value) > MAX_TEXT:
         raise PydanticCustomError(
             "text_too_long", "text is longer than {limit} characters", {"limit": MAX_TEXT}

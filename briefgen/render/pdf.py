@@ -517,6 +517,10 @@ def _column_widths(rows: list[list], width: float) -> list[float]:
             bold = style.fontName
             minimum[i] = max(minimum[i], max(stringWidth(w, bold, style.fontSize) for w in words) + pad)
             natural[i] = max(natural[i], stringWidth(text, bold, style.fontSize) + pad)
+    # A single enormous word (a URL, an identifier) may take at most 45% of the width and is
+    # broken inside its cell; it must not squeeze the other columns to a letter each.
+    minimum = [min(m, width * 0.45) for m in minimum]
+    natural = [min(max(n, m), width) for n, m in zip(natural, minimum)]
     if sum(minimum) >= width:  # even single words do not fit: share by need, words will break
         return [width * m / sum(minimum) for m in minimum]
     if sum(natural) <= width:
@@ -524,6 +528,8 @@ def _column_widths(rows: list[list], width: float) -> list[float]:
         return [n + spare * n / sum(natural) for n in natural]
     extra = [n - m for n, m in zip(natural, minimum)]
     spare = width - sum(minimum)
+    if sum(extra) <= 0:
+        return [m + spare / len(minimum) for m in minimum]
     return [m + spare * e / sum(extra) for m, e in zip(minimum, extra)]
 
 
