@@ -72,24 +72,32 @@ def format_number(value: Any) -> str:
     return f"{d.normalize():,f}"
 
 
-def format_money(value: Any, currency: str = "USD") -> str:
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "AZN": "₼", "PKR": "Rs ", "INR": "₹",
+            "TRY": "₺", "CNY": "CN¥", "RUB": "₽"}
+
+
+def format_money(value: Any, currency: str = "USD", style: str = "code") -> str:
     """Return an amount in words a reader takes in at a glance: ``USD 2 billion``,
-    ``USD 1.25 million``, ``USD 950``.
+    ``USD 1.25 million``, ``USD 950``; with ``style="symbol"``: ``$2 billion``, ``€950``
+    (currencies without a well-known symbol keep their code).
 
     ``value`` is in units of ``currency`` (not thousands or millions). Amounts of a million or
     more are scaled to million / billion / trillion, keeping every significant digit (a figure is
     never rounded silently: ``1,234,567`` becomes ``1.234567 million``, not ``1.2 million``).
-    Raises ValueError for a non-number or an unknown currency code.
+    Raises ValueError for a non-number, an unknown currency code or an unknown style.
     """
     if not is_currency(str(currency)):
         raise ValueError(f"{currency!r} is not an ISO 4217 currency code (such as USD, EUR, PKR)")
+    if style not in ("code", "symbol"):
+        raise ValueError(f"style must be 'code' or 'symbol', not {style!r}")
     d = _decimal(value)
     sign = "-" if d < 0 else ""
     d = abs(d)
+    prefix = _SYMBOLS.get(currency, currency + " ") if style == "symbol" else currency + " "
     for scale, word in _SCALES:
         if d >= scale:
-            return f"{currency} {sign}{format_number(d / scale)} {word}"
-    return f"{currency} {sign}{format_number(d)}"
+            return f"{sign}{prefix}{format_number(d / scale)} {word}"
+    return f"{sign}{prefix}{format_number(d)}"
 
 
 def format_figure(figure: Figure) -> str:

@@ -44,7 +44,7 @@ MAX_CHART_BARS = 12
 """Most bars in one chart: more do not fit a page legibly (use the key-figures table)."""
 _ATTRIBUTION = re.compile(r"^\s*[—―]\s*")
 _META_FIELDS = {"title", "classification", "subject", "author", "keywords", "lang", "date",
-                "header", "footer"}
+                "header", "footer", "density"}
 
 
 def parse(markdown: str, *, source: str = "<markdown>", creator: str = "") -> Document:
@@ -109,6 +109,9 @@ def _meta(text: str, source: str, creator: str) -> Meta:
             date = dt.date.fromisoformat(str(date))
         except ValueError:
             raise MarkupError(f"front matter date {date!r} is not YYYY-MM-DD", path=source, line=1) from None
+    density = str(data.get("density") or "normal")
+    if density not in ("normal", "compact"):
+        raise MarkupError(f"front matter density {density!r} is not 'normal' or 'compact'", path=source, line=1)
     keywords = data.get("keywords") or ()
     if isinstance(keywords, str):
         keywords = [k.strip() for k in keywords.split(",")]
@@ -123,6 +126,7 @@ def _meta(text: str, source: str, creator: str) -> Meta:
         header=str(data.get("header") or ""),
         footer=str(data.get("footer") or ""),
         creator=creator,
+        density=density,
     )
 
 

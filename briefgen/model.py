@@ -167,6 +167,7 @@ class Meta:
     ``classification`` is the marking printed at the top and foot of every page; ``header`` and
     ``footer`` are extra running texts (the footer's left side, the header's right side).
     ``date`` is the note's date, also used as the files' creation date so builds are repeatable.
+    ``density`` is "normal" or "compact" (type about 10% smaller, tighter spacing).
     """
 
     title: str
@@ -179,6 +180,7 @@ class Meta:
     header: str = ""
     footer: str = ""
     creator: str = ""
+    density: str = "normal"
 
 
 @dataclass(frozen=True)

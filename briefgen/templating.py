@@ -2,10 +2,10 @@
 
 Templates run in Jinja's ``SandboxedEnvironment`` with ``StrictUndefined``: a misspelt variable is
 an error, not an empty string, and a template cannot reach Python internals. Every value a
-template prints with ``{{ ... }}`` is escaped for Markdown (every ASCII punctuation character gets
-a backslash and line breaks become spaces), so a fact's ``*``, ``_``, ``#``, ``|``, ``<`` or ``&``
-appears literally in the note instead of becoming markup. Only values marked safe (``|safe``,
-``|tojson``) are inserted as they are.
+template prints with ``{{ ... }}`` is escaped for Markdown (characters that start markup get a
+backslash and line breaks become spaces), so a fact's ``*``, ``_``, ``#``, ``|``, ``<`` or ``&``
+appears literally in the note instead of becoming markup. Values already Markdown (macro and
+block output, ``|safe``, ``|tojson``, ``chart()``) are inserted as they are.
 
 Templates are looked up by name along a search path (folders tried in order, the built-in
 templates last); ``FileSystemLoader`` refuses ``..`` and absolute names, so a template cannot
@@ -76,13 +76,24 @@ def md_escape(value: Any) -> str:
 
 
 def _finalize(value: Any) -> Any:
+    """Escape a printed value for Markdown, marking the result safe so Jinja's own
+    (HTML) autoescaping leaves it alone. Autoescaping is on only so that macro and block output,
+    already Markdown, is not escaped a second time."""
     from markupsafe import Markup
 
     if value is None:
-        return ""
+        return Markup("")
     if isinstance(value, Markup):
-        return str(value)
-    return md_escape(value)
+        return value
+    return Markup(md_escape(value))
+
+
+def _join(value: Any, separator: str = "", attribute: Any = None) -> Any:
+    """``join`` that escapes items for Markdown (Jinja's escapes them for HTML)."""
+    from markupsafe import Markup
+
+    items = [getattr(v, attribute) if attribute else v for v in value]
+    return Markup(md_escape(separator)).join(i if isinstance(i, Markup) else Markup(md_escape(i)) for i in items)
 
 
 def _filter(fn):
@@ -115,25 +126,97 @@ FILTERS = {
 """Filters every template can use, by name."""
 
 
+MAX_OUTPUT_CHARS = 5_000_000
+"""Longest Markdown a template may produce (a note is typically 20,000 characters)."""
+MAX_SECONDS = 20
+"""Longest a template may run, in seconds (enforced where the platform has SIGALRM)."""
+MAX_VALUE_CHARS = 1_000_000
+"""Longest string or list a template expression may build with ``*`` or ``~``."""
+
+
+def _sandbox_class():
+    from jinja2.sandbox import SandboxedEnvironment
+
+    class BriefSandbox(SandboxedEnvironment):
+        """Jinja's sandbox, plus limits on what ``*``, ``**`` and ``~`` may build, so a template
+        cannot exhaust memory or the CPU with ``'x' * 10**9`` or ``9 ** 9 ** 9``."""
+
+        intercepted_binops = frozenset({"*", "**"})
+
+        def call_binop(self, context, operator, left, right):
+            from jinja2.exceptions import SecurityError
+
+            if operator == "**":
+                if isinstance(right, (int, float)) and abs(right) > 100:
+                    raise SecurityError(f"the exponent {right} is too large (limit 100)")
+                if isinstance(left, (int, float)) and abs(left) > 10**6 and right > 10:
+                    raise SecurityError("the power is too large")
+            if operator == "*":
+                for seq, n in ((left, right), (right, left)):
+                    if isinstance(seq, (str, list, tuple)) and isinstance(n, int):
+                        if len(seq) * n > MAX_VALUE_CHARS:
+                            raise SecurityError(
+                                f"the result would have {len(seq) * n:,} items (limit {MAX_VALUE_CHARS:,})"
+                            )
+            return super().call_binop(context, operator, left, right)
+
+    return BriefSandbox
+
+
 def make_environment(search_path: list[Path]):
     """Return a sandboxed Jinja environment that loads templates from ``search_path`` in order.
 
     ``search_path`` is a list of folders; the built-in templates folder should be last.
     """
     from jinja2 import FileSystemLoader, StrictUndefined
-    from jinja2.sandbox import SandboxedEnvironment
 
-    env = SandboxedEnvironment(
+    env = _sandbox_class()(
         loader=FileSystemLoader([str(p) for p in search_path]),
         undefined=StrictUndefined,
-        autoescape=False,
+        autoescape=True,
         finalize=_finalize,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
     env.filters.update(FILTERS)
+    env.filters["join"] = _join
+    # Jinja's replace HTML-escapes under autoescape; on plain text it is an ordinary replace.
+    env.filters["replace"] = lambda value, old, new, count=-1: str(value).replace(str(old), str(new), count)
     return env
+
+
+def _render_limited(template, context: dict) -> str:
+    """Render ``template`` with limits on output size and (where SIGALRM exists, in the main
+    thread) on time. Raises TemplateError when a limit is hit."""
+    import signal
+    import threading
+
+    use_alarm = hasattr(signal, "SIGALRM") and threading.current_thread() is threading.main_thread()
+
+    def on_alarm(signum, frame):
+        raise _TemplateTimeout()
+
+    previous = signal.signal(signal.SIGALRM, on_alarm) if use_alarm else None
+    if use_alarm:
+        signal.setitimer(signal.ITIMER_REAL, MAX_SECONDS)
+    try:
+        parts: list[str] = []
+        size = 0
+        for chunk in template.generate(context):
+            size += len(chunk)
+            if size > MAX_OUTPUT_CHARS:
+                raise _FilterError(f"the template produced more than {MAX_OUTPUT_CHARS:,} characters")
+            parts.append(chunk)
+        return "".join(parts)
+    finally:
+        if use_alarm:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+
+class _TemplateTimeout(Exception):
+    pass
 
 
 def resolve_template(name_or_path: str | None, search_path: list[Path]) -> tuple[list[Path], str]:
@@ -153,6 +236,76 @@ def resolve_template(name_or_path: str | None, search_path: list[Path]) -> tuple
     if not name.endswith(TEMPLATE_SUFFIX):
         name += TEMPLATE_SUFFIX
     return search_path, name
+
+
+def template_search_path(
+    template_dirs: list[Path] | tuple[Path, ...] = (),
+    facts_path: Path | None = None,
+    environ: dict[str, str] | None = None,
+) -> list[tuple[Path, str]]:
+    """Return the template folders in the order they are searched, each with its origin.
+
+    1. ``--template-dir`` folders, in the order given (origin "template dir");
+    2. the folders of ``$BRIEFGEN_TEMPLATE_PATH`` (``os.pathsep``-separated; "BRIEFGEN_TEMPLATE_PATH");
+    3. ``templates/`` beside the facts file ("beside facts");
+    4. ``templates/`` in the user's config folder, e.g. ``~/.config/briefgen/templates`` ("user");
+    5. the built-in templates ("built-in").
+    A template found earlier overrides one of the same name later. Folders that do not exist
+    are left out, except ``--template-dir`` ones: raises TemplateError for those.
+    """
+    import os
+
+    environ = os.environ if environ is None else environ
+    found: list[tuple[Path, str]] = []
+    for folder in template_dirs:
+        folder = Path(folder)
+        if not folder.is_dir():
+            raise TemplateError("no such template folder", path=str(folder),
+                                hint="--template-dir takes a folder of .md.j2 templates")
+        found.append((folder.resolve(), "template dir"))
+    for entry in environ.get("BRIEFGEN_TEMPLATE_PATH", "").split(os.pathsep):
+        if entry and Path(entry).is_dir():
+            found.append((Path(entry).resolve(), "BRIEFGEN_TEMPLATE_PATH"))
+    if facts_path is not None:
+        beside = Path(facts_path).resolve().parent / "templates"
+        if beside.is_dir():
+            found.append((beside, "beside facts"))
+    user = user_template_dir()
+    if user.is_dir():
+        found.append((user.resolve(), "user"))
+    found.append((BUILTIN_TEMPLATES.resolve(), "built-in"))
+    unique: list[tuple[Path, str]] = []
+    for folder, origin in found:
+        if folder not in [f for f, _ in unique]:
+            unique.append((folder, origin))
+    return unique
+
+
+def user_template_dir() -> Path:
+    """Return the user's own template folder (it may not exist yet):
+    ``<user config dir>/briefgen/templates``, per platformdirs (``~/.config`` on Linux)."""
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("briefgen", appauthor=False)) / "templates"
+
+
+def md_plain(value: Any) -> str:
+    """Return the plain text of a piece of Markdown (what the reader sees: escapes resolved,
+    emphasis markers dropped). For metadata such as the footer, which is not Markdown."""
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("commonmark", {"html": False}).parseInline(str(value).strip())
+    out: list[str] = []
+    for token in tokens:
+        for child in token.children or []:
+            if child.type in ("text", "code_inline"):
+                out.append(child.content)
+            elif child.type in ("softbreak", "hardbreak"):
+                out.append(" ")
+    return " ".join("".join(out).split())
+
+
+FILTERS["md_plain"] = md_plain
 
 
 def chart_block(figures: Any, title: str = "") -> Any:
@@ -230,7 +383,7 @@ def render_markdown(
     context = template_context(facts, date=date)
     try:
         tmpl = env.get_template(name)
-        return tmpl.render(context)
+        return _render_limited(tmpl, context)
     except jinja2.TemplateNotFound as e:
         available = sorted(
             p.name.removesuffix(TEMPLATE_SUFFIX)
@@ -256,7 +409,13 @@ def render_markdown(
         raise TemplateError(f"not allowed in a template: {e}", path=where, line=line) from None
     except _FilterError as e:
         where, line = _template_frame(e)
-        raise TemplateError(str(e), path=where, line=line) from None
+        raise TemplateError(str(e), path=where or name, line=line) from None
+    except _TemplateTimeout as e:
+        where, line = _template_frame(e)
+        raise TemplateError(f"the template ran for more than {MAX_SECONDS} seconds", path=where or name,
+                            line=line, hint="look for loops inside loops") from None
+    except MemoryError:
+        raise TemplateError("the template ran out of memory", path=name) from None
     except (TypeError, ValueError, KeyError, AttributeError, OverflowError, RecursionError) as e:
         where, line = _template_frame(e)
         raise TemplateError(f"the template failed: {type(e).__name__}: {e}", path=where, line=line) from None

@@ -81,6 +81,23 @@ class Theme:
             ) from None
 
 
+def for_density(theme: Theme, density: str) -> Theme:
+    """Return ``theme`` adjusted for a document's density: "compact" sets type 14% smaller, line
+    spacing at most 1.18 and top and bottom margins 4 mm smaller (never under 14 mm); "normal"
+    returns ``theme`` unchanged."""
+    from dataclasses import replace
+
+    if density != "compact":
+        return theme
+    top, right, bottom, left = theme.margins_mm
+    return replace(
+        theme,
+        base_size_pt=round(theme.base_size_pt * 0.86, 2),
+        line_spacing=min(theme.line_spacing, 1.18),
+        margins_mm=(max(top - 4, 14), right, max(bottom - 4, 14), left),
+    )
+
+
 def bundled_font_dir() -> Path:
     """Return the folder of the DejaVu TrueType files shipped by matplotlib.
 

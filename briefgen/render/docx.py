@@ -55,6 +55,9 @@ def render_docx(document: Document, theme: Theme) -> bytes:
 
     Raises TypeError on a block or inline type it does not know.
     """
+    from briefgen.theme import for_density
+
+    theme = for_density(theme, document.meta.density)
     import docx
 
     from briefgen.fonts import plan_fonts

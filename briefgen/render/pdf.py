@@ -46,6 +46,9 @@ def render_pdf(document: Document, theme: Theme) -> bytes:
 
     Raises ThemeError if a font file cannot be loaded, TypeError on a block type it does not know.
     """
+    from briefgen.theme import for_density
+
+    theme = for_density(theme, document.meta.density)
     from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 
     from briefgen.fonts import plan_fonts
