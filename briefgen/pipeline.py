@@ -80,13 +80,14 @@ def build(
     *,
     formats: tuple[str, ...] = ("pdf", "docx"),
     template: str | None = None,
-    search_path: list[Path] | None = None,
+    template_dirs: tuple[Path, ...] = (),
     date: dt.date | None = None,
     theme: Theme | None = None,
     missing_glyphs: str = "error",
 ) -> BuildResult:
     """Build ``facts_path`` into ``out_dir/<stem>.<format>`` for each of ``formats``.
 
+    Templates are looked up along ``templating.template_search_path(template_dirs, facts_path)``.
     ``stem`` is the facts file's name without ``.yaml``, made safe by ``safe_stem``. Every
     character is checked against the theme's fonts first (``missing_glyphs``: "error" or
     "replace", see ``textcheck``). Raises FactsError, TemplateError, MarkupError, ThemeError,
@@ -96,8 +97,11 @@ def build(
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise ValueError(f"unknown format(s): {', '.join(unknown)}")
+    from briefgen.templating import template_search_path
+
     theme = theme or default_theme()
     facts = load_facts(facts_path)
+    search_path = [folder for folder, _ in template_search_path(template_dirs, facts_path)]
     warnings = check_facts_text(facts, theme, facts_path, missing=missing_glyphs)
     markdown, document = compose(
         facts,

@@ -1,0 +1,122 @@
+"""Template management: list the templates on the search path, describe one, export one.
+
+Used by ``briefgen templates list|show|export``. Every function takes the same search-path inputs
+as a build (``--template-dir`` folders and, optionally, a facts file) so what is listed is what a
+build would use.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from briefgen.errors import OutputError, TemplateError
+from briefgen.templating import (
+    TEMPLATE_SUFFIX,
+    make_environment,
+    template_search_path,
+    user_template_dir,
+)
+
+__all__ = ["TemplateEntry", "TemplateInfo", "list_templates", "describe_template", "export_template"]
+
+
+@dataclass(frozen=True)
+class TemplateEntry:
+    """One template file on the search path. ``shadowed`` is True when a template of the same
+    name earlier on the path is the one builds use."""
+
+    name: str
+    path: Path
+    origin: str
+    description: str
+    shadowed: bool
+
+
+@dataclass(frozen=True)
+class TemplateInfo:
+    """A template's source, where it was found, what it extends and the variables it uses."""
+
+    name: str
+    path: Path
+    origin: str
+    source: str
+    extends: tuple[str, ...]
+    variables: tuple[str, ...]
+
+
+def _description(path: Path) -> str:
+    """Return the first line of the template's leading ``{# ... #}`` comment, or ""."""
+    try:
+        head = path.read_text(encoding="utf-8")[:2000]
+    except (OSError, UnicodeDecodeError):
+        return "(unreadable)"
+    match = re.match(r"\s*\{#-?\s*(.*?)(?:\n|-?#\})", head, flags=re.DOTALL)
+    return match.group(1).strip() if match else ""
+
+
+def list_templates(template_dirs=(), facts_path: Path | None = None) -> list[TemplateEntry]:
+    """Return every ``*.md.j2`` on the search path, in search order, by name within a folder."""
+    entries: list[TemplateEntry] = []
+    seen: set[str] = set()
+    for folder, origin in template_search_path(template_dirs, facts_path):
+        for path in sorted(folder.glob(f"*{TEMPLATE_SUFFIX}")):
+            name = path.name.removesuffix(TEMPLATE_SUFFIX)
+            entries.append(TemplateEntry(name, path, origin, _description(path), name in seen))
+            seen.add(name)
+    return entries
+
+
+def _find(name: str, template_dirs=()) -> TemplateEntry:
+    name = name.removesuffix(TEMPLATE_SUFFIX)
+    for entry in list_templates(template_dirs):
+        if entry.name == name and not entry.shadowed:
+            return entry
+    import difflib
+
+    names = sorted({e.name for e in list_templates(template_dirs)})
+    close = difflib.get_close_matches(name, names, n=1)
+    raise TemplateError(f"template {name!r} not found",
+                        hint=f"did you mean {close[0]!r}?" if close else f"available: {', '.join(names)}")
+
+
+def describe_template(name: str, template_dirs=()) -> TemplateInfo:
+    """Return the source of template ``name`` and the variables it uses (Jinja's analysis of
+    the names it reads that it does not set itself). Raises TemplateError if it is not found
+    or does not parse."""
+    import jinja2
+    from jinja2 import meta
+
+    entry = _find(name, template_dirs)
+    source = entry.path.read_text(encoding="utf-8")
+    env = make_environment([folder for folder, _ in template_search_path(template_dirs)])
+    try:
+        tree = env.parse(source, name=entry.path.name, filename=str(entry.path))
+    except jinja2.TemplateSyntaxError as e:
+        raise TemplateError(f"template syntax error: {e.message}", path=str(entry.path), line=e.lineno) from None
+    extends = tuple(t for t in meta.find_referenced_templates(tree) if t)
+    variables = tuple(sorted(meta.find_undeclared_variables(tree) - set(env.globals)))
+    return TemplateInfo(entry.name, entry.path, entry.origin, source, extends, variables)
+
+
+def export_template(name: str, folder: Path | None = None, *, force: bool = False) -> Path:
+    """Copy template ``name`` (as builds would find it) into ``folder`` and return the new path.
+
+    ``folder`` defaults to the user template folder, created if missing. Raises TemplateError if
+    the template does not exist, OutputError if the target exists and ``force`` is False or it
+    cannot be written.
+    """
+    from briefgen.output import ensure_folder, write_atomic
+
+    entry = _find(name)
+    folder = Path(folder) if folder is not None else user_template_dir()
+    ensure_folder(folder)
+    target = folder / entry.path.name
+    if target.exists() and not force:
+        raise OutputError("the file exists; not overwritten", path=str(target),
+                          hint="use --force to overwrite it, or give another folder")
+    if target.resolve() == entry.path.resolve():
+        raise OutputError("that is the template itself", path=str(target))
+    write_atomic(target, entry.path.read_bytes())
+    return target
