@@ -51,9 +51,22 @@ def compose(
     from briefgen.markup import parse
     from briefgen.templating import render_markdown
 
-    markdown = render_markdown(
-        facts, template=template, search_path=search_path, date=date, facts_path=facts_path
-    )
+    from dataclasses import replace
+
+    from briefgen.errors import TemplateError
+
+    try:
+        markdown = render_markdown(
+            facts, template=template, search_path=search_path, date=date, facts_path=facts_path
+        )
+    except TemplateError as e:
+        if not facts_path:
+            raise
+        # Name the facts file too: the same template may work with another file's facts.
+        raise TemplateError(problems=[
+            replace(p, message=f"{p.message} (building {facts_path})") if p.path != facts_path else p
+            for p in e.problems
+        ]) from None
     document = parse(markdown, source=f"{template or 'briefing-note'} (rendered Markdown)",
                      creator=f"briefgen {__version__}")
     return markdown, document

@@ -416,7 +416,13 @@ def render_markdown(
                             line=line, hint="look for loops inside loops") from None
     except MemoryError:
         raise TemplateError("the template ran out of memory", path=name) from None
-    except (TypeError, ValueError, KeyError, AttributeError, OverflowError, RecursionError) as e:
+    except RecursionError:
+        raise TemplateError(
+            "the template extends or includes itself (directly or through others)", path=name,
+            hint="give your template its own name, e.g. house-note.md.j2 with "
+                 "{% extends \"briefing-note.md.j2\" %}",
+        ) from None
+    except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as e:
         where, line = _template_frame(e)
         raise TemplateError(f"the template failed: {type(e).__name__}: {e}", path=where, line=line) from None
 
