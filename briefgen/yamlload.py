@@ -18,12 +18,15 @@ from briefgen.errors import FactsError, Problem
 
 __all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_NODES", "Positions", "load_yaml", "decode_text"]
 
-MAX_BYTES = 5 * 1024 * 1024
+MAX_BYTES = 2 * 1024 * 1024
 """Largest facts file accepted, in bytes (the bundled one is about 20 KB)."""
 MAX_DEPTH = 50
 """Deepest nesting of mappings and sequences accepted."""
-MAX_NODES = 200_000
+MAX_NODES = 50_000
 """Most values accepted, counting every use of an alias in full."""
+MAX_SEQUENCE = 1_000
+"""Most items in one list (the schema allows fewer; this stops huge files early)."""
+_PRECHECK_BYTES = 64 * 1024
 
 _CORE_TAGS = {
     f"tag:yaml.org,2002:{t}"
@@ -91,6 +94,8 @@ def load_yaml(text: str, path: str) -> tuple[object, Positions]:
     yaml = YAML(typ="safe", pure=True)
     yaml.version = (1, 2)
     try:
+        if len(text) > _PRECHECK_BYTES:
+            _precheck(yaml, text, path)
         node = yaml.compose(text)
     except MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
@@ -120,6 +125,42 @@ def load_yaml(text: str, path: str) -> tuple[object, Positions]:
     if problems:
         raise FactsError(problems=problems)
     return data, positions
+
+
+def _precheck(yaml, text: str, path: str) -> None:
+    """Walk the parser's events of a large document and stop at the first list longer than
+    ``MAX_SEQUENCE``, nesting deeper than ``MAX_DEPTH`` or more than ``MAX_NODES`` values, so a
+    hostile file is refused in a fraction of the time building it would take."""
+    from ruamel.yaml.events import (
+        AliasEvent,
+        MappingEndEvent,
+        MappingStartEvent,
+        ScalarEvent,
+        SequenceEndEvent,
+        SequenceStartEvent,
+    )
+
+    stack: list[list] = []  # [is_sequence, items so far]
+    nodes = 0
+    for event in yaml.parse(text):
+        if isinstance(event, (ScalarEvent, AliasEvent, MappingStartEvent, SequenceStartEvent)):
+            nodes += 1
+            if stack and stack[-1][0]:
+                stack[-1][1] += 1
+                if stack[-1][1] > MAX_SEQUENCE:
+                    raise FactsError(f"a list has more than {MAX_SEQUENCE:,} items", path=path,
+                                     line=event.start_mark.line + 1, column=event.start_mark.column + 1,
+                                     hint="a facts file holds at most 500 areas, points or figures per list")
+            if nodes > MAX_NODES:
+                raise FactsError(f"the document has more than {MAX_NODES:,} values", path=path,
+                                 line=event.start_mark.line + 1)
+        if isinstance(event, (MappingStartEvent, SequenceStartEvent)):
+            stack.append([isinstance(event, SequenceStartEvent), 0])
+            if len(stack) > MAX_DEPTH:
+                raise FactsError(f"the document is nested more than {MAX_DEPTH} levels deep", path=path,
+                                 line=event.start_mark.line + 1, column=event.start_mark.column + 1)
+        elif isinstance(event, (MappingEndEvent, SequenceEndEvent)):
+            stack.pop()
 
 
 class _Converter:
