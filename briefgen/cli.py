@@ -274,6 +274,15 @@ def templates_export(name: str, folder: Path | None, force: bool) -> None:
     click.echo(str(target))
 
 
+def _terminate(signum, frame) -> None:
+    # Turn SIGTERM into an exception so every ``finally`` runs: temporary files are removed
+    # and the outputs already in place stay as they were.
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
     """Run the command line (the ``briefgen`` script and ``python -m briefgen``)."""
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminate)
     cli(prog_name="briefgen")

@@ -91,11 +91,30 @@ def system_font_for(char: str) -> Path | None:
 
     for path in sorted(candidates, key=rank):
         try:
-            if ord(char) in cmap(path):
+            if ord(char) in cmap(path) and has_outline(path, char):
                 return path
         except (OSError, ValueError):
             continue
     return None
+
+
+@functools.lru_cache(maxsize=1024)
+def has_outline(path: Path, char: str) -> bool:
+    """Return True if the font at ``path`` draws ``char`` with vector outlines.
+
+    Colour-emoji fonts map characters to bitmaps only; reportlab would embed an empty glyph,
+    which is worse than an error.
+    """
+    from fontTools.ttLib import TTFont
+
+    with TTFont(str(path), lazy=True, fontNumber=0) as font:
+        if "glyf" not in font:
+            return False
+        name = (font.getBestCmap() or {}).get(ord(char))
+        if name is None:
+            return False
+        glyph = font["glyf"][name]
+        return char.isspace() or glyph.numberOfContours != 0
 
 
 def is_rtl(char: str) -> bool:

@@ -69,11 +69,22 @@ def write_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically: all of it, or nothing and the old file intact.
 
     The temporary file is created beside ``path`` (same file system, so ``os.replace`` is atomic)
-    and removed on any failure, including KeyboardInterrupt. Raises OutputError with the reason
-    (permission denied, disk full, ...).
+    and removed on any failure, including KeyboardInterrupt. An existing ``path`` without any
+    write permission bit is left alone. Raises OutputError with the reason (read-only, permission
+    denied, disk full, ...).
     """
     folder = path.parent
     tmp_name = None
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as e:
+        raise OutputError(f"cannot reach the output file: {e.strerror}", path=str(path)) from None
+    if mode is not None and not mode & 0o222:
+        # Replacing would succeed (the folder is writable), but a read-only file says "keep me".
+        raise OutputError("the output file is read-only; not replaced", path=str(path),
+                          hint="make it writable, delete it, or write elsewhere with -o")
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
         with os.fdopen(fd, "wb") as handle:
