@@ -1,7 +1,7 @@
 """The command line: parse arguments, call the pipeline, report, exit.
 
 Exit codes: 0 ok; 2 bad input (facts, template, theme, arguments); 3 an output could not be
-written. Errors are printed one problem per line as ``file:line:column: field: message``; no
+written; 70 an internal error (a bug: please report it, with ``--debug`` output). Errors are printed one problem per line as ``file:line:column: field: message``; no
 traceback unless ``--debug``. Heavy modules are imported inside the commands, so ``briefgen
 --help`` stays fast.
 """
@@ -22,6 +22,7 @@ from briefgen.errors import BriefgenError
 __all__ = ["main", "cli"]
 
 _FORMATS = ("pdf", "docx", "md")
+EXIT_BUG = 70  # EX_SOFTWARE: an internal error, never the user's input
 
 
 class _Context:
@@ -145,7 +146,7 @@ class _Builder:
                 if self.obj.debug:
                     raise
                 _err(f"error: {path}: unexpected failure (a bug in briefgen); run with --debug for details")
-                status = max(status, 1)
+                status = max(status, EXIT_BUG)
                 continue
             for warning in result.warnings:
                 _err(f"warning: {warning}")
