@@ -17,3 +17,11 @@ def test_every_schema_field_is_documented():
     fields = {f.alias or name for m in models for name, f in m.model_fields.items()}
     assert fields - documented == set()
     assert documented - fields == set()
+
+
+def test_every_test_named_in_the_hostile_input_table_exists():
+    doc = (ROOT / "docs" / "hostile-input.md").read_text(encoding="utf-8")
+    named = re.findall(r"`(test_\w+\.py)::(\w+)`", doc)
+    assert len(named) > 40
+    missing = [f"{f}::{t}" for f, t in named if f"def {t}(" not in (ROOT / "tests" / f).read_text(encoding="utf-8")]
+    assert missing == []
