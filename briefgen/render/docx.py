@@ -40,6 +40,8 @@ from briefgen.theme import Theme
 __all__ = ["render_docx"]
 
 _HEADING_STYLES = {1: "Title", 2: "Heading 1", 3: "Heading 2", 4: "Heading 3"}
+SHORT_LIST = 6
+"""Lists of at most this many items are kept on one page (no lone item at a page top)."""
 _TABLE_STYLE = "Light List Accent 1"
 _FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _CORE_PROPERTY_LIMIT = 255  # characters; python-docx (and Word) refuse longer core properties
@@ -107,6 +109,10 @@ def _set_font(font, name: str) -> None:
     fonts = rpr.get_or_add_rFonts()
     for slot in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
         fonts.set(qn(slot), name)
+    # Theme-font references (Word's default headings use them) win over named fonts: drop them.
+    for slot in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        if fonts.get(qn(slot)) is not None:
+            del fonts.attrib[qn(slot)]
 
 
 def _styles(doc, theme: Theme, lang: str) -> None:
@@ -330,7 +336,8 @@ class _Builder:
         # Each numbered list gets its own numbering instance, so it starts again at ``start``
         # instead of continuing the previous list's count.
         num_id = _restarted_numbering(self.doc, style, start) if base == "List Number" else None
-        for item in items:
+        keep = len(items) <= SHORT_LIST
+        for index, item in enumerate(items):
             first = True
             for b in item:
                 if first and isinstance(b, Paragraph):
@@ -339,6 +346,8 @@ class _Builder:
                         num_pr = p._p.get_or_add_pPr().get_or_add_numPr()
                         num_pr.get_or_add_ilvl().val = 0
                         num_pr.get_or_add_numId().val = num_id
+                    if keep and index < len(items) - 1:
+                        p.paragraph_format.keep_with_next = True
                     self.inline(p, b.children)
                 elif isinstance(b, (BulletList, OrderedList)):
                     self.block(b, container, depth + 1)
@@ -350,12 +359,17 @@ class _Builder:
         from docx.enum.text import WD_ALIGN_PARAGRAPH
         from docx.oxml import OxmlElement
         from docx.oxml.ns import qn
-        from docx.shared import Pt
+        from docx.shared import Mm, Pt
 
         ncols = max([len(table.header), *(len(r) for r in table.rows)])
         t = container.add_table(rows=1 + len(table.rows), cols=ncols)
         t.style = self.doc.styles[_TABLE_STYLE]
         _table_look(t, first_column=False)
+        t.autofit = False
+        for column, width in zip(t.columns, _column_widths_mm(table, ncols, self._text_width_mm())):
+            column.width = Mm(width)
+            for cell in column.cells:
+                cell.width = Mm(width)
         aligns = list(table.aligns) + ["left"] * (ncols - len(table.aligns))
         for r, row in enumerate((table.header, *table.rows)):
             for c in range(ncols):
@@ -382,6 +396,11 @@ class _Builder:
         header.set(qn("w:val"), "true")
         tr_pr.append(header)
         container.add_paragraph().paragraph_format.space_after = Pt(0)
+
+    def _text_width_mm(self) -> float:
+        width, _ = self.theme.page_size_mm
+        _, right, _, left = self.theme.margins_mm
+        return width - left - right
 
     def definitions(self, items, container) -> None:
         from docx.shared import Mm, Pt
@@ -553,6 +572,32 @@ def _chart_png(chart: Chart, theme: Theme, width_mm: float) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=220, metadata={"Software": None}, facecolor="white")
     return buffer.getvalue()
+
+
+def _column_widths_mm(table: Table, ncols: int, width_mm: float) -> list[float]:
+    """Return column widths (mm) summing to ``width_mm``, by the same rule as the PDF's: each
+    column gets room for its longest word (at most 45% of the width), the rest goes to columns
+    by how much more their longest cell needs. Text length stands in for measured width."""
+    from briefgen.model import plain_text
+
+    minimum = [4.0] * ncols
+    natural = [4.0] * ncols
+    for row in (table.header, *table.rows):
+        for i, cell in enumerate(row[:ncols]):
+            text = plain_text(cell)
+            longest = max((len(w) for w in text.split()), default=0)
+            minimum[i] = max(minimum[i], longest + 2)
+            natural[i] = max(natural[i], len(text) + 2)
+    char_mm = 1.9  # an average character at 10 pt, in mm
+    minimum = [min(m * char_mm, width_mm * 0.45) for m in minimum]
+    natural = [min(max(n * char_mm, m), width_mm) for n, m in zip(natural, minimum)]
+    if sum(minimum) >= width_mm:
+        return [width_mm * m / sum(minimum) for m in minimum]
+    if sum(natural) <= width_mm:
+        return [n + (width_mm - sum(natural)) * n / sum(natural) for n in natural]
+    extra = [n - m for n, m in zip(natural, minimum)]
+    spare = width_mm - sum(minimum)
+    return [m + spare * e / sum(extra) for m, e in zip(minimum, extra)]
 
 
 def _shade(cell, hex_colour: str) -> None:

@@ -39,6 +39,8 @@ from briefgen.theme import FontFamily, Theme
 __all__ = ["render_pdf"]
 
 MM = 72 / 25.4  # points per millimetre
+SHORT_LIST = 6
+"""Lists of at most this many one-paragraph items are kept on one page."""
 
 
 def render_pdf(document: Document, theme: Theme) -> bytes:
@@ -286,6 +288,9 @@ class _Flowables:
                 else:
                     out.extend(self.block(b, width - step * (depth + 1), depth))
                 first = False
+        if len(items) <= SHORT_LIST and all(len(item) == 1 for item in items):
+            for flowable in out[:-1]:  # a short list stays on one page: no lone item at a page top
+                flowable.keepWithNext = True
         if out:
             out[-1].spaceAfter = max(getattr(out[-1], "spaceAfter", 0) or 0, base.spaceAfter) + (
                 self.theme.base_size_pt * 0.4 if depth == 0 else 0
