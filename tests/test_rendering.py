@@ -222,3 +222,26 @@ def test_control_characters_are_refused_in_every_kind_of_field(tmp_path):
         build(facts, tmp_path / "out", date=DATE)
     assert [p.field for p in info.value.problems] == [field for _, field in fields.values()]
     assert all("invisible control character U+" in p.message for p in info.value.problems)
+
+
+def test_chart_labels_are_text_not_math():
+    """Regression (found by the property test): matplotlib read "$...$" in a label as mathtext."""
+    import io
+
+    import docx
+
+    from briefgen.model import Chart, Document, Meta
+
+    document = Document(Meta(title="t"), (Chart("Costs in $ and $\\gamma$", "USD",
+                                               (("US$ 5 \\g $x$", 5.0, "actual"), ("$", 7.0, "target"))),))
+    word = docx.Document(io.BytesIO(render(document, default_theme(), "docx")))
+    assert [r for r in word.part.rels.values() if "image" in r.reltype]
+    assert "US$ 5" in pdf_text_of(render(document, default_theme(), "pdf"))
+
+
+def pdf_text_of(data: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    return squash(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages))

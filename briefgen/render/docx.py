@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import textwrap
 import zipfile
 
 from briefgen import __version__
@@ -558,16 +559,19 @@ def _chart_png(chart: Chart, theme: Theme, width_mm: float) -> bytes:
     ax.axis("off")
     family = "DejaVu Sans"
     ax.text(0, height_pt - size * 1.1, chart.title, fontsize=size * 1.05, fontweight="bold", color=theme.heading_colour,
-            family=family, va="baseline")
+            family=family, parse_math=False, va="baseline")
     label_w = geometry["label_w"]
     for (label, value, kind), (y, bar_h, bar_w) in zip(chart.bars, geometry["bars"]):
         mid = y + bar_h / 2
-        ax.text(label_w - 8, mid, label, fontsize=size, ha="right", va="center", color=theme.text_colour,
-                family=family, wrap=True)
+        # Wrapped by hand like the PDF's labels (two lines at most): matplotlib's own wrapping
+        # would read "$...$" as mathematics.
+        lines = textwrap.wrap(label, max(8, int((label_w - 8) / (size * 0.55))))[:2]
+        ax.text(label_w - 8, mid, "\n".join(lines), fontsize=size, ha="right", va="center",
+                color=theme.text_colour, family=family, parse_math=False, linespacing=1.1)
         ax.add_patch(Rectangle((label_w, y), max(bar_w, 0.8), bar_h, linewidth=0.8, edgecolor=theme.accent_colour,
                                facecolor=theme.accent_colour if kind == "actual" else theme.table_header_fill))
         caption = format_value(value, chart.unit) + ("" if kind == "actual" else f" ({kind})")
-        ax.text(label_w + bar_w + 5, mid, caption, fontsize=size, va="center", color=theme.text_colour, family=family)
+        ax.text(label_w + bar_w + 5, mid, caption, fontsize=size, va="center", color=theme.text_colour, family=family, parse_math=False)
     ax.plot([label_w, label_w], [geometry["bottom"], geometry["top"]], color=theme.muted_colour, linewidth=0.6)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=220, metadata={"Software": None}, facecolor="white")
