@@ -40,7 +40,7 @@ __all__ = ["render_pdf"]
 
 MM = 72 / 25.4  # points per millimetre
 SHORT_LIST = 6
-"""Lists of at most this many one-paragraph items are kept on one page."""
+"""Lists of at most this many items are kept on one page when they fit in 45% of it."""
 
 
 def render_pdf(document: Document, theme: Theme) -> bytes:
@@ -97,7 +97,7 @@ def render_pdf(document: Document, theme: Theme) -> bytes:
                   leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
 
-    builder = _Flowables(theme, fonts, styles, frame.width, plan, fallback_names)
+    builder = _Flowables(theme, fonts, styles, frame.width, plan, fallback_names, frame.height)
     story = builder.logo() + builder.blocks(document.blocks)
     doc.build(story, canvasmaker=_canvas_class(document, theme, fonts, plan, fallback_names))
     return buffer.getvalue()
@@ -171,7 +171,6 @@ def _styles(theme: Theme, fonts: dict[str, str]) -> dict:
         return ParagraphStyle(
             name, parent=body, fontName=fonts[font], fontSize=size * scale,
             leading=size * scale * 1.2, textColor=colour, spaceBefore=before, spaceAfter=after,
-            keepWithNext=1,
         )
 
     return {
@@ -196,39 +195,62 @@ class _Flowables:
     """Turns model blocks into platypus flowables."""
 
     def __init__(self, theme: Theme, fonts: dict[str, str], styles: dict, width: float, plan,
-                 fallback_names: dict) -> None:
+                 fallback_names: dict, frame_height: float) -> None:
         self.plan = plan
         self.fallback_names = fallback_names
         self.theme = theme
         self.fonts = fonts
         self.styles = styles
         self.width = width
+        self.frame_height = frame_height
         self.outline_level = -1
         self.count = 0
 
     def blocks(self, blocks: tuple[Block, ...], width: float | None = None, depth: int = 0) -> list:
-        """Return the flowables of ``blocks``.
+        """Return the flowables of ``blocks``, with page-break hints where content belongs together.
 
-        A heading is kept on the same page as what introduces its section: the next paragraph
-        (one) and the first item of a list that follows, so no heading or one-line summary is
-        left alone at the foot of a page.
+        Before a heading, a conditional page break asks for room for the heading, the paragraph
+        after it and the first item of a list that follows, so no heading or one-line summary is
+        left alone at the foot of a page; a short list asks for room for all its items. The room
+        asked for is capped at 45% of the page, so very long content simply flows. (Conditional
+        breaks instead of reportlab's keepWithNext: KeepTogether never finishes when what it holds
+        is taller than a page.)
         """
+        from reportlab.platypus import CondPageBreak
+
         width = width or self.width
+        parts = [(block, self.block(block, width, depth)) for block in blocks]
         out: list = []
-        chain = False  # the previous flowables must stay with the next one
-        for block in blocks:
-            flowables = self.block(block, width, depth)
-            if chain and flowables and isinstance(block, (BulletList, OrderedList)):
-                flowables[0].keepWithNext = True  # the first item's first line
+        for i, (block, flowables) in enumerate(parts):
             if isinstance(block, Heading):
-                chain = True
-            elif chain and isinstance(block, Paragraph) and flowables:
-                flowables[-1].keepWithNext = True
-                chain = False  # one paragraph: then the chain ends with what follows it
-            else:
-                chain = False
+                chain = list(flowables)
+                following = parts[i + 1: i + 3]
+                if following and isinstance(following[0][0], Paragraph):
+                    chain += following[0][1]
+                    following = following[1:]
+                if following and following[0][1]:
+                    whole = following[0][1]
+                    short = isinstance(following[0][0], (BulletList, OrderedList)) and (
+                        len(following[0][0].items) <= SHORT_LIST
+                        and self._room(chain + whole, width, cap=False) <= self.frame_height * 0.45
+                    )
+                    chain += whole if short else whole[:1]
+                out.append(CondPageBreak(self._room(chain, width)))
+            elif (isinstance(block, (BulletList, OrderedList)) and len(block.items) <= SHORT_LIST
+                  and not _in_heading_chain(parts, i)):
+                room = self._room(flowables, width, cap=False)
+                if room <= self.frame_height * 0.45:
+                    out.append(CondPageBreak(room))
             out.extend(flowables)
         return out
+
+    def _room(self, flowables: list, width: float, cap: bool = True) -> float:
+        """Return the height (points) ``flowables`` take at ``width``, capped at 45% of a page."""
+        total = 0.0
+        for f in flowables:
+            _, height = f.wrap(width, self.frame_height)
+            total += height + (f.getSpaceBefore() or 0) + (f.getSpaceAfter() or 0)
+        return min(total, self.frame_height * 0.45) if cap else total
 
     def block(self, block: Block, width: float, depth: int = 0) -> list:
         from reportlab.platypus import Paragraph as P
@@ -288,9 +310,6 @@ class _Flowables:
                 else:
                     out.extend(self.block(b, width - step * (depth + 1), depth))
                 first = False
-        if len(items) <= SHORT_LIST and all(len(item) == 1 for item in items):
-            for flowable in out[:-1]:  # a short list stays on one page: no lone item at a page top
-                flowable.keepWithNext = True
         if out:
             out[-1].spaceAfter = max(getattr(out[-1], "spaceAfter", 0) or 0, base.spaceAfter) + (
                 self.theme.base_size_pt * 0.4 if depth == 0 else 0
@@ -479,6 +498,16 @@ class _Flowables:
         image = Image(str(self.theme.logo), width=width, height=width * height_px / width_px, hAlign="LEFT")
         image.spaceAfter = self.theme.base_size_pt
         return [image]
+
+
+def _in_heading_chain(parts: list, i: int) -> bool:
+    """Return True if block ``i`` directly follows a heading, or a heading and one paragraph
+    (its room was then asked for before the heading)."""
+    before = [block for block, _ in parts[max(0, i - 2): i]]
+    return bool(before) and (
+        isinstance(before[-1], Heading)
+        or (len(before) == 2 and isinstance(before[0], Heading) and isinstance(before[1], Paragraph))
+    )
 
 
 def chart_geometry(chart: Chart, width: float, size: float) -> dict:
