@@ -29,7 +29,7 @@ class Margins(_Model):
 
     top: float = Field(24, ge=5, le=80)
     right: float = Field(20, ge=5, le=80)
-    bottom: float = Field(22, ge=12, le=80)
+    bottom: float = Field(22, ge=18, le=80)
     left: float = Field(20, ge=5, le=80)
 
 

@@ -576,6 +576,14 @@ def _canvas_class(document: Document, theme: Theme, fonts: dict[str, str], plan,
 
     from briefgen.fonts import segments
 
+    def fit(text: str, font: str, font_size: float, room: float) -> str:
+        """Return ``text``, cut with an ellipsis to fit ``room`` points (running texts are one line)."""
+        if stringWidth(text, font, font_size) <= room:
+            return text
+        while text and stringWidth(text + "…", font, font_size) > room:
+            text = text[:-1]
+        return text.rstrip() + "…"
+
     def draw(canvas, x: float, y: float, text: str, font: str, font_size: float, align: str) -> None:
         runs = [(run, fallback_names[f] if f else font) for run, f in segments(text, plan, "heading")]
         width = sum(stringWidth(run, name, font_size) for run, name in runs)
@@ -611,23 +619,32 @@ def _canvas_class(document: Document, theme: Theme, fonts: dict[str, str], plan,
             super().save()
 
         def _decorate(self, total: int) -> None:
+            # Foot of the page, top down: a rule, the footer text and page number, then the
+            # classification marking on its own line, so a long footer never runs into it.
             w, h = self._pagesize
+            small = size * 0.78
+            rule_y = bottom - 4 * MM
+            footer_y = rule_y - small * 1.5
+            marking_y = footer_y - size * 1.5
+            page_label = f"Page {self._pageNumber} of {total}"
+            room = w - left - right - stringWidth(page_label, fonts["heading"], small) - 8 * MM
             self.saveState()
             if meta.classification:
                 self.setFillColor(HexColor(theme.classification_colour))
-                for y in (h - top / 2 - size * 0.3, bottom / 2 - size * 0.3):
-                    draw(self, w / 2, y, meta.classification, fonts["heading_bold"], size * 0.95, "center")
+                for y in (h - top / 2 - size * 0.3, marking_y):
+                    draw(self, w / 2, y, fit(meta.classification, fonts["heading_bold"], size * 0.95, w - left - right),
+                         fonts["heading_bold"], size * 0.95, "center")
             self.setStrokeColor(HexColor(theme.rule_colour))
             self.setLineWidth(0.5)
-            self.line(left, bottom - 5 * MM, w - right, bottom - 5 * MM)
+            self.line(left, rule_y, w - right, rule_y)
             self.setFillColor(HexColor(theme.muted_colour))
-            baseline = bottom - 5 * MM - size * 1.1
-            small = size * 0.78
             if meta.footer:
-                draw(self, left, baseline, meta.footer, fonts["heading"], small, "left")
-            draw(self, w - right, baseline, f"Page {self._pageNumber} of {total}", fonts["heading"], small, "right")
+                draw(self, left, footer_y, fit(meta.footer, fonts["heading"], small, room), fonts["heading"], small, "left")
+            draw(self, w - right, footer_y, page_label, fonts["heading"], small, "right")
             if meta.header:
-                draw(self, w - right, h - top / 2 - size * 0.3, meta.header, fonts["heading"], small, "right")
+                header_room = (w - left - right) / 2 - stringWidth(meta.classification, fonts["heading_bold"], size) / 2 - 4 * MM
+                draw(self, w - right, h - top / 2 - size * 0.3, fit(meta.header, fonts["heading"], small, header_room),
+                     fonts["heading"], small, "right")
             self.restoreState()
 
     return _Canvas
