@@ -7,6 +7,7 @@ file at once, each with ``file:line:column``, the field path and what to do.
 from __future__ import annotations
 
 import difflib
+import stat
 import types
 import typing
 from pathlib import Path
@@ -17,7 +18,8 @@ from briefgen.errors import FactsError, Problem
 from briefgen.schema import SCHEMA_VERSION, FactsFile
 from briefgen.yamlload import MAX_BYTES, Positions, decode_text, format_path, load_yaml
 
-__all__ = ["load_facts", "parse_facts", "validation_problems", "user_loc", "read_yaml_file"]
+__all__ = ["load_facts", "parse_facts", "validation_problems", "reference_problems", "user_loc",
+           "read_yaml_file"]
 
 
 def load_facts(path: str | Path) -> FactsFile:
@@ -39,12 +41,19 @@ def read_yaml_file(path: str | Path) -> str:
     try:
         if p.is_dir():
             raise FactsError("is a folder, not a YAML file", path=shown)
+        mode = p.stat().st_mode
+        if not stat.S_ISREG(mode):
+            raise FactsError("is not a regular file (a device, pipe or socket)", path=shown,
+                             hint="save the facts to a file and pass its path")
         size = p.stat().st_size
         if size > MAX_BYTES:
             raise FactsError(
                 f"the file is {size:,} bytes; the limit is {MAX_BYTES:,} bytes", path=shown
             )
-        data = p.read_bytes()
+        with p.open("rb") as handle:  # bounded even if the file grows while we read it
+            data = handle.read(MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:
+            raise FactsError(f"the file is larger than the limit of {MAX_BYTES:,} bytes", path=shown)
     except FileNotFoundError:
         raise FactsError("no such file", path=shown, hint="check the path") from None
     except PermissionError:
@@ -86,10 +95,61 @@ def parse_facts(text: str, path: str = "<facts>") -> FactsFile:
             column=col,
             field="schema",
         )
+    references = reference_problems(data, positions, path)
     try:
-        return FactsFile.model_validate(data)
+        facts = FactsFile.model_validate(data)
     except ValidationError as e:
-        raise FactsError(problems=validation_problems(e, data, positions, path, FactsFile)) from None
+        found = validation_problems(e, data, positions, path, FactsFile)
+        if references:  # reported with their exact places; drop the model-level summary
+            found = [p for p in found if not p.message.startswith("references:")]
+        raise FactsError(problems=sorted(found + references, key=lambda p: (p.line or 0, p.column or 0))) from None
+    if references:
+        raise FactsError(problems=references)
+    return facts
+
+
+def reference_problems(data: dict, positions: Positions, path: str) -> list[Problem]:
+    """Return located problems with ids and references in raw facts ``data``: an id used twice
+    among people, areas or figures, and a quotation whose ``speaker`` is nobody in ``people``."""
+    problems: list[Problem] = []
+
+    def items(value) -> list:
+        return value if isinstance(value, list) else []
+
+    def located(where: tuple, message: str, hint: str | None = None) -> Problem:
+        line, col = positions.values.get(where) or positions.of(where)
+        return Problem(message, path, line, col, format_path(where), hint)
+
+    groups = {
+        "people": [(("people", i, "id"), p.get("id")) for i, p in enumerate(items(data.get("people"))) if isinstance(p, dict)],
+        "areas": [(("areas", i, "id"), a.get("id")) for i, a in enumerate(items(data.get("areas"))) if isinstance(a, dict)],
+        "figures": [(("figures", i, "id"), f.get("id")) for i, f in enumerate(items(data.get("figures"))) if isinstance(f, dict)]
+        + [
+            (("areas", i, "figures", j, "id"), f.get("id"))
+            for i, a in enumerate(items(data.get("areas"))) if isinstance(a, dict)
+            for j, f in enumerate(items(a.get("figures"))) if isinstance(f, dict)
+        ],
+    }
+    for kind, entries in groups.items():
+        first: dict[str, tuple] = {}
+        for where, value in entries:
+            if not isinstance(value, str):
+                continue
+            if value in first:
+                line = (positions.values.get(first[value]) or (None,))[0]
+                problems.append(located(where, f"the id {value!r} is already used in {kind} (line {line})",
+                                        "ids must be unique; rename one"))
+            else:
+                first[value] = where
+    people = {p.get("id") for p in items(data.get("people")) if isinstance(p, dict)}
+    for i, quote in enumerate(items(data.get("quotes"))):
+        if isinstance(quote, dict) and isinstance(quote.get("speaker"), str) and quote["speaker"] not in people:
+            known = ", ".join(sorted(str(p) for p in people if p)) or "none"
+            close = difflib.get_close_matches(quote["speaker"], [str(p) for p in people if p], n=1)
+            problems.append(located(("quotes", i, "speaker"),
+                                    f"{quote['speaker']!r} is not the id of anyone in people (known: {known})",
+                                    f"did you mean {close[0]!r}?" if close else "add the person to people"))
+    return problems
 
 
 def validation_problems(
@@ -129,7 +189,10 @@ def validation_problems(
             )
             continue
         line, col = positions.values.get(loc) or positions.of(loc)
-        message = err["msg"].replace("Tuple should", "List should").replace(" after validation", "")
+        message = (
+            err["msg"].replace("Tuple should", "List should").replace(" after validation", "")
+            .replace("a valid tuple", "a list")
+        )
         if kind not in ("value_error",) and message.startswith("Value error, "):
             message = message[len("Value error, ") :]
         found = err.get("input")

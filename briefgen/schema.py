@@ -25,6 +25,8 @@ from pydantic import (
     ConfigDict,
     Field,
     GetCoreSchemaHandler,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError, core_schema
@@ -44,13 +46,19 @@ __all__ = [
     "Note",
     "FactsFile",
     "MAX_TEXT",
+    "MAX_LINE",
+    "MAX_QUOTE",
     "MAX_ITEMS",
     "MAX_FIGURE_VALUE",
 ]
 
 SCHEMA_VERSION = 1
 MAX_TEXT = 10_000
-"""Longest text field, in characters."""
+"""Longest text field (purpose, summaries, points), in characters."""
+MAX_LINE = 300
+"""Longest name, title, label, unit, role or heading, in characters."""
+MAX_QUOTE = 2_000
+"""Longest quotation, in characters."""
 MAX_ITEMS = 500
 """Most entries in any one list (areas, points, figures, ...)."""
 MAX_FIGURE_VALUE = Decimal(10) ** 15
@@ -62,11 +70,11 @@ EVIDENCE_MAX_WORDS = 12
 # can reorder what is displayed. Checked before stripping: Python counts U+001C-U+001F as spaces.
 _FORBIDDEN = re.compile(
     r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069"
-    r"\ufeff\ufffe\uffff]"
+    r"\ufeff\ufffe\uffff\ud800-\udfff]"
 )
 
 
-def _clean_text(value: str) -> str:
+def _clean_text(value: str, limit: int = MAX_TEXT) -> str:
     value = unicodedata.normalize("NFC", value)
     bad = _FORBIDDEN.search(value)
     if bad:
@@ -78,15 +86,24 @@ def _clean_text(value: str) -> str:
     value = value.strip()
     if not value:
         raise PydanticCustomError("empty_text", "text is required here and must not be empty")
-    if len(value) > MAX_TEXT:
+    if len(value) > limit:
         raise PydanticCustomError(
-            "text_too_long", "text is longer than {limit} characters", {"limit": MAX_TEXT}
+            "text_too_long", "text is longer than {limit} characters ({n}); shorten it",
+            {"limit": limit, "n": len(value)},
         )
     return value
 
 
-Text = Annotated[str, Field(strict=True), AfterValidator(_clean_text)]
+def _text(limit: int):
+    return Annotated[str, Field(strict=True), AfterValidator(lambda v: _clean_text(v, limit))]
+
+
+Text = _text(MAX_TEXT)
 """Non-empty text without control characters, at most ``MAX_TEXT`` characters, NFC-normalised."""
+Line = _text(MAX_LINE)
+"""A name, title, label or heading: like ``Text`` but at most ``MAX_LINE`` characters, since it is
+printed in headings, table cells and page headers."""
+QuoteText = _text(MAX_QUOTE)
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
@@ -245,15 +262,15 @@ def _items(kind: Any, min_length: int = 0, max_length: int = MAX_ITEMS) -> Any:
 class Source(_Model):
     """The article the facts come from."""
 
-    title: Text
-    author: Text
-    author_role: Text | None = None
-    organisation: Text | None = None
-    city: Text | None = None
+    title: Line
+    author: Line
+    author_role: Line | None = None
+    organisation: Line | None = None
+    city: Line | None = None
     published: Date
-    kind: Text = "article"
-    publisher: Text | None = None
-    url: Annotated[str, Field(pattern=r"^https?://\S+$", max_length=2000)] | None = None
+    kind: Line = "article"
+    publisher: Line | None = None
+    url: Annotated[str, Field(pattern=r"^https?://[^\s<>\"'\\`{}|^]+$", max_length=2000)] | None = None
     language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] = "en"
 
 
@@ -261,9 +278,9 @@ class Person(_Model):
     """Someone the article names. ``id`` lets quotations refer to them."""
 
     id: Slug
-    name: Text
-    role: Text
-    country: Text | None = None
+    name: Line
+    role: Line
+    country: Line | None = None
     source: Sources
 
 
@@ -272,31 +289,33 @@ class Milestone(_Model):
 
     date: PartialDate
     text: Text
-    place: Text | None = None
+    place: Line | None = None
     source: Sources
 
 
 class Event(_Model):
     """The event the note is about. ``end`` is on or after ``start``."""
 
-    title: Text
-    kind: Text = "visit"
+    title: Line
+    kind: Line = "visit"
     start: Date
     end: Date
-    countries: _items(Text, 2, 10)
-    places: _items(Text, 0, 50) = ()
+    countries: _items(Line, 2, 10)
+    places: _items(Line, 0, 50) = ()
     summary: Text
     source: Sources
     preparation: _items(Milestone) = ()
 
-    @model_validator(mode="after")
-    def _dates_in_order(self) -> Event:
-        if self.end < self.start:
+    @field_validator("end")
+    @classmethod
+    def _end_after_start(cls, end: dt.date, info: ValidationInfo) -> dt.date:
+        start = info.data.get("start")
+        if start is not None and end < start:
             raise PydanticCustomError(
-                "date_order", "event.end ({end}) is before event.start ({start})",
-                {"end": self.end.isoformat(), "start": self.start.isoformat()},
+                "date_order", "the event ends ({end}) before it starts ({start})",
+                {"end": end.isoformat(), "start": start.isoformat()},
             )
-        return self
+        return end
 
 
 class Figure(_Model):
@@ -310,13 +329,13 @@ class Figure(_Model):
     """
 
     id: Slug
-    label: Text
-    value: Annotated[Decimal, Field(ge=0, le=MAX_FIGURE_VALUE, allow_inf_nan=False)]
-    unit: Text
-    per: Text | None = None
+    label: Line
+    value: Annotated[Decimal, Field(ge=0, le=MAX_FIGURE_VALUE, allow_inf_nan=False, decimal_places=6)]
+    unit: Line
+    per: Line | None = None
     kind: Literal["actual", "target", "estimate"] = "actual"
     as_of: PartialDate | None = None
-    note: Text | None = None
+    note: Line | None = None
     headline: bool = False
     source: Sources
 
@@ -332,7 +351,7 @@ class Area(_Model):
     """One cooperation area (trade, energy, ...): becomes one section of the note."""
 
     id: Slug
-    title: Text
+    title: Line
     summary: Text
     points: _items(Point, 1)
     figures: _items(Figure) = ()
@@ -342,9 +361,9 @@ class Area(_Model):
 class Quote(_Model):
     """A verbatim quotation, attributed to a person (``speaker`` is a ``people`` id)."""
 
-    text: Text
+    text: QuoteText
     speaker: Slug
-    context: Text | None = None
+    context: Line | None = None
     source: Sources
 
 
@@ -354,10 +373,10 @@ class Note(_Model):
     ``date`` is the date of the note; when absent, the build date is used.
     """
 
-    to: Text
-    sender: Text = Field(alias="from")
+    to: Line
+    sender: Line = Field(alias="from")
     date: Date | None = None
-    subject: Text
+    subject: Line
     purpose: Text
     key_points: _items(Point, 3, 6)
     outlook: _items(Point, 1, 20)
@@ -372,7 +391,7 @@ class FactsFile(_Model):
     """
 
     schema_: Annotated[int, Field(alias="schema", ge=SCHEMA_VERSION, le=SCHEMA_VERSION)]
-    classification: Annotated[Text, Field(max_length=80)]
+    classification: _text(80)
     note: Note
     source: Source
     event: Event
@@ -402,7 +421,7 @@ class FactsFile(_Model):
                     f"(known: {', '.join(sorted(known)) or 'none'})"
                 )
         if problems:
-            raise PydanticCustomError("references", "; ".join(problems))
+            raise PydanticCustomError("references", "references: " + "; ".join(problems))
         return self
 
     def all_figures(self) -> list[Figure]:

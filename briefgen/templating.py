@@ -180,6 +180,9 @@ def make_environment(search_path: list[Path]):
         keep_trailing_newline=True,
     )
     env.filters.update(FILTERS)
+    # Characters outside the BMP stay characters: escaped as surrogate pairs, they do not
+    # survive the front matter's YAML.
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
     env.filters["join"] = _join
     # Jinja's replace HTML-escapes under autoescape; on plain text it is an ordinary replace.
     env.filters["replace"] = lambda value, old, new, count=-1: str(value).replace(str(old), str(new), count)
@@ -394,7 +397,12 @@ def render_markdown(
         close = difflib.get_close_matches(name.removesuffix(TEMPLATE_SUFFIX), available, n=1)
         hint = f"did you mean {close[0]!r}?" if close else f"available: {', '.join(available) or 'none'}"
         missing = e.name if e.name != name else name
-        raise TemplateError(f"template {missing!r} not found", path=facts_path, hint=hint) from None
+        where, line = _template_frame(e)
+        if where is None:
+            where = facts_path
+        if missing != name:
+            hint = "templates are looked up by name in the template folders; paths outside them are never read"
+        raise TemplateError(f"template {missing!r} not found", path=where, line=line, hint=hint) from None
     except jinja2.TemplateSyntaxError as e:
         raise TemplateError(
             f"template syntax error: {e.message}", path=e.filename or e.name, line=e.lineno
@@ -422,7 +430,7 @@ def render_markdown(
             hint="give your template its own name, e.g. house-note.md.j2 with "
                  "{% extends \"briefing-note.md.j2\" %}",
         ) from None
-    except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as e:
+    except (TypeError, ValueError, KeyError, AttributeError, ArithmeticError, IndexError) as e:
         where, line = _template_frame(e)
         raise TemplateError(f"the template failed: {type(e).__name__}: {e}", path=where, line=line) from None
 

@@ -112,13 +112,21 @@ def test_date_in_year_20240_is_refused():
 def test_event_end_before_start_is_refused():
     text = MINIMAL.replace("  end: 2024-07-12\n", "  end: 2024-07-10\n")
     (message,) = problems(text)
-    assert "event.end (2024-07-10) is before event.start (2024-07-11)" in message
+    assert message.startswith("f.yaml:21:8: event.end: the event ends (2024-07-10) before it starts (2024-07-11)")
 
 
 def test_quote_speaker_must_be_a_person():
     text = MINIMAL + "quotes:\n  - {text: Hello., speaker: nobody, source: {para: 1, evidence: hello}}\n"
     (message,) = problems(text)
-    assert "speaker 'nobody' is not the id of anyone in people (known: sharif)" in message
+    assert message.startswith(
+        "f.yaml:42:29: quotes[0].speaker: 'nobody' is not the id of anyone in people (known: sharif)"
+    )
+
+
+def test_duplicate_ids_name_both_places():
+    text = MINIMAL.replace("  - {id: sharif, name: Shehbaz Sharif", "  - {id: x, name: X, role: R, source: {para: 1, evidence: x}}\n  - {id: x, name: Shehbaz Sharif")
+    (message,) = problems(text)
+    assert message == "f.yaml:27:10: people[1].id: the id 'x' is already used in people (line 26) (ids must be unique; rename one)"
 
 
 def test_evidence_longer_than_twelve_words_is_refused():
