@@ -53,6 +53,9 @@ def _parse_formats(ctx, param, value: str) -> tuple[str, ...]:
 def _build_date(value: dt.date | None) -> dt.date:
     """Return the note date for builds: ``--date``, else SOURCE_DATE_EPOCH, else today."""
     if value:
+        if not 1900 <= value.year <= 2100:
+            raise click.BadParameter(f"{value.isoformat()}: the year must be between 1900 and 2100",
+                                     param_hint="'--date'")
         return value
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch:
@@ -132,8 +135,18 @@ class _Builder:
             _report(e)
             return e.exit_code
         status = 0
+        claimed: dict[Path, Path] = {}
         for path in facts:
             started = time.perf_counter()
+            from briefgen.pipeline import output_path
+
+            target = output_path(path, self.out_dir, "x").with_suffix("")
+            if target in claimed and claimed[target] != path:
+                _err(f"error: {path}: its outputs would overwrite those of {claimed[target]} "
+                     f"({target}.*); build it separately with another -o")
+                status = max(status, 2)
+                continue
+            claimed[target] = path
             try:
                 result = run_build(path, self.out_dir, formats=self.formats, template=self.template,
                                    template_dirs=self.template_dirs, date=self.date, theme=theme,

@@ -7,15 +7,17 @@ leaves the previous good file in place.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import stat
 import tempfile
 import unicodedata
 from pathlib import Path
 
 from briefgen.errors import OutputError
 
-__all__ = ["safe_stem", "write_atomic", "ensure_folder"]
+__all__ = ["safe_stem", "write_atomic", "write_all_atomic", "ensure_folder"]
 
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 MAX_STEM = 100
@@ -29,7 +31,8 @@ def safe_stem(name: str) -> str:
 
     Keeps letters, digits, ``.``, ``_`` and ``-`` (accents are folded to ASCII); anything else
     becomes ``-``. Never empty, never starts with ``.`` or ``-``, never a device name such as
-    ``CON``, at most 100 characters. ``"../../etc/passwd"`` becomes ``"etc-passwd"``.
+    ``CON``, at most 100 characters. ``"../../etc/passwd"`` becomes ``"etc-passwd"``; a name with
+    nothing readable left (``"پاکستان"``) becomes ``note-`` and 8 hex digits of its hash.
     """
     decomposed = unicodedata.normalize("NFKD", name.translate(_LATIN_EXTRA))
     folded = "".join(
@@ -37,8 +40,11 @@ def safe_stem(name: str) -> str:
     )
     stem = re.sub(r"[^A-Za-z0-9._-]+", "-", folded)
     stem = re.sub(r"-{2,}", "-", stem).strip(".-_ ")[:MAX_STEM].rstrip(".-_ ")
-    if not stem:
-        stem = "note"
+    if not re.search(r"[A-Za-z0-9]", stem):
+        # Nothing readable survived (a name in another script, or only punctuation): a short
+        # hash keeps different names apart.
+        digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        stem = f"note-{digest}" if name.strip(". ") else "note"
     if stem.split(".")[0].lower() in _RESERVED:
         stem = f"note-{stem}"
     return stem
@@ -68,42 +74,79 @@ def ensure_folder(folder: Path) -> None:
 def write_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically: all of it, or nothing and the old file intact.
 
-    The temporary file is created beside ``path`` (same file system, so ``os.replace`` is atomic)
-    and removed on any failure, including KeyboardInterrupt. An existing ``path`` without any
-    write permission bit is left alone. Raises OutputError with the reason (read-only, permission
-    denied, disk full, ...).
+    See ``write_all_atomic``. Raises OutputError with the reason.
     """
-    folder = path.parent
-    tmp_name = None
+    write_all_atomic([(path, data)])
+
+
+def write_all_atomic(files: list[tuple[Path, bytes]]) -> None:
+    """Write several files so that either all are replaced or none is.
+
+    Every file is first written in full to a temporary file beside its target (same file
+    system, so ``os.replace`` is atomic) and flushed to disk; only then are the targets
+    replaced, one rename each. Any failure before that point, KeyboardInterrupt included,
+    removes the temporary files and leaves every target as it was. A new file gets the
+    permissions the umask allows (as any program's would); a replaced file keeps its own. A
+    target without any write permission bit is left alone. Raises OutputError with the reason
+    (read-only, permission denied, disk full, ...).
+    """
+    staged: list[tuple[str, Path]] = []
     try:
-        mode = path.stat().st_mode
-    except FileNotFoundError:
-        mode = None
+        for path, data in files:
+            mode = _target_mode(path)
+            fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            staged.append((tmp_name, path))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(tmp_name, mode)
+        for tmp_name, path in staged:
+            os.replace(tmp_name, path)
+        staged = []
+    except OutputError:
+        raise
+    except PermissionError as e:
+        raise OutputError("permission denied: cannot write the file", path=_which(e, files),
+                          hint="check that the folder is writable and the file is not open elsewhere") from None
+    except IsADirectoryError as e:
+        raise OutputError("a folder has the output file's name", path=_which(e, files)) from None
     except OSError as e:
-        raise OutputError(f"cannot reach the output file: {e.strerror}", path=str(path)) from None
-    if mode is not None and not mode & 0o222:
-        # Replacing would succeed (the folder is writable), but a read-only file says "keep me".
-        raise OutputError("the output file is read-only; not replaced", path=str(path),
-                          hint="make it writable, delete it, or write elsewhere with -o")
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, path)
-        tmp_name = None
-    except PermissionError:
-        raise OutputError("permission denied: cannot write the file", path=str(path),
-                          hint="check that the folder is writable and the file is not read-only or open") from None
-    except IsADirectoryError:
-        raise OutputError("a folder has the output file's name", path=str(path)) from None
-    except OSError as e:
-        raise OutputError(f"cannot write the file: {e.strerror or e}", path=str(path)) from None
+        raise OutputError(f"cannot write the file: {e.strerror or e}", path=_which(e, files)) from None
     finally:
-        if tmp_name is not None:
+        for tmp_name, _ in staged:
             try:
                 os.unlink(tmp_name)
             except OSError:
                 pass
+
+
+def _target_mode(path: Path) -> int:
+    """Return the permissions for ``path``: its own if it exists, else 0o666 less the umask.
+
+    Raises OutputError if it exists and has no write bit at all.
+    """
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+    except OSError as e:
+        raise OutputError(f"cannot reach the output file: {e.strerror}", path=str(path)) from None
+    if path.is_dir():
+        raise OutputError("a folder has the output file's name", path=str(path))
+    if not mode & 0o222:
+        # Replacing would succeed (the folder is writable), but a read-only file says "keep me".
+        raise OutputError("the output file is read-only; not replaced", path=str(path),
+                          hint="make it writable, delete it, or write elsewhere with -o")
+    return stat.S_IMODE(mode)
+
+
+def _which(error: OSError, files: list[tuple[Path, bytes]]) -> str:
+    """Return the output path an OSError is about, for the message."""
+    name = getattr(error, "filename", None)
+    for path, _ in files:
+        if name and (str(path) == str(name) or Path(str(name)).parent == path.parent and path.name in str(name)):
+            return str(path)
+    return str(files[0][0]) if files else str(name)

@@ -16,13 +16,13 @@ from briefgen import __version__
 from briefgen.errors import RenderError
 from briefgen.facts import load_facts
 from briefgen.model import Document
-from briefgen.output import ensure_folder, safe_stem, write_atomic
+from briefgen.output import ensure_folder, safe_stem, write_all_atomic
 from briefgen.render import FORMATS, renderer
 from briefgen.schema import FactsFile
 from briefgen.textcheck import check_facts_text
 from briefgen.theme import Theme, default_theme
 
-__all__ = ["compose", "render", "build", "BuildResult"]
+__all__ = ["compose", "render", "build", "output_path", "BuildResult"]
 
 
 @dataclass(frozen=True)
@@ -128,18 +128,20 @@ def build(
     payloads: dict[str, bytes] = {}
     for fmt in formats:
         payloads[fmt] = markdown.encode("utf-8") if fmt == "md" else render(document, theme, fmt)
-    name = facts_path.name
+    ensure_folder(out_dir)
+    files = [(output_path(facts_path, out_dir, fmt), data) for fmt, data in payloads.items()]
+    write_all_atomic(files)
+    return BuildResult(facts_path, tuple(path for path, _ in files), tuple(warnings))
+
+
+def output_path(facts_path: Path, out_dir: Path, fmt: str) -> Path:
+    """Return where ``build`` writes format ``fmt`` of ``facts_path``: ``out_dir/<stem>.<fmt>``,
+    the stem being the file name without ``.yaml``/``.yml`` (any case), made safe."""
+    name = Path(facts_path).name
     for suffix in (".yaml", ".yml"):
         if name.lower().endswith(suffix):
             name = name[: -len(suffix)]
-    stem = safe_stem(name)
-    ensure_folder(out_dir)
-    written = []
-    for fmt, data in payloads.items():
-        target = out_dir / f"{stem}.{fmt}"
-        write_atomic(target, data)
-        written.append(target)
-    return BuildResult(facts_path, tuple(written), tuple(warnings))
+    return out_dir / f"{safe_stem(name)}.{fmt}"
 
 
 def check_document_text(document: Document, theme: Theme, *, missing: str = "error") -> tuple[Document, list[str]]:

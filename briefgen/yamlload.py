@@ -84,6 +84,7 @@ def load_yaml(text: str, path: str) -> tuple[object, Positions]:
     """
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.reader import ReaderError
 
     if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         raise FactsError(
@@ -103,13 +104,28 @@ def load_yaml(text: str, path: str) -> tuple[object, Positions]:
             mark = e.context_mark  # an unclosed quote or bracket: point at where it opened
         message = " ".join(x for x in (e.context, e.problem) if x) or "invalid YAML"
         if "'\\t'" in message or "tab" in message:
-            message = message.replace("'\\t'", "a tab") + "; YAML does not allow tabs for indentation"
+            message = message.replace("'\\t'", "a tab")
+            line_text = text.splitlines()[mark.line] if mark and mark.line < len(text.splitlines()) else ""
+            if line_text[: len(line_text) - len(line_text.lstrip())].count("\t"):
+                message += "; YAML does not allow tabs for indentation"
+            else:
+                message += "; put text containing a tab in quotes"
         raise FactsError(
             f"YAML syntax error: {message}",
             path=path,
             line=mark.line + 1 if mark else None,
             column=mark.column + 1 if mark else None,
             hint="check the indentation and quotes on this line and the one before",
+        ) from None
+    except ReaderError as e:  # a character YAML does not allow anywhere, e.g. a raw control byte
+        before = text[: e.position]
+        line = before.count("\n") + 1
+        column = e.position - (before.rfind("\n") + 1) + 1
+        code = e.character if isinstance(e.character, int) else ord(str(e.character)[:1] or "?")
+        raise FactsError(
+            f"the character U+{code:04X} is not allowed in YAML",
+            path=path, line=line, column=column,
+            hint=f"delete it (most editors do not show it), or write it as \"\\u{code:04X}\" in double quotes",
         ) from None
     except YAMLError as e:  # errors without a position, e.g. a bad stream
         raise FactsError(f"YAML error: {e}", path=path) from None

@@ -99,12 +99,49 @@ def render_pdf(document: Document, theme: Theme) -> bytes:
 
     builder = _Flowables(theme, fonts, styles, frame.width, plan, fallback_names, frame.height)
     story = builder.logo() + builder.blocks(document.blocks)
-    doc.build(story, canvasmaker=_canvas_class(document, theme, fonts, plan, fallback_names))
+    from reportlab.platypus.doctemplate import LayoutError
+
+    from briefgen.errors import RenderError
+
+    try:
+        doc.build(story, canvasmaker=_canvas_class(document, theme, fonts, plan, fallback_names))
+    except LayoutError as e:
+        kind = str(e).split("<", 1)[-1].split(" ", 1)[0] if "<" in str(e) else "block"
+        raise RenderError(
+            f"a block of the note ({kind}) is too large to lay out on a page",
+            hint="shorten the very long text in it (a name, label, table cell or quotation), or "
+            "use a larger page or smaller type in the theme",
+        ) from None
     return buffer.getvalue()
+
+
+def _patch_to_unicode() -> None:
+    """Make reportlab's ToUnicode maps correct for characters beyond U+FFFF.
+
+    reportlab writes each code point as ``<%04X>``, which for U+1D11E gives the odd-length
+    ``<1D11E>``: the glyph is drawn but the character cannot be copied, searched or read aloud.
+    The PDF format wants UTF-16BE there (``<D834DD1E>``), which is what this writes.
+    """
+    from reportlab.pdfbase import ttfonts
+
+    if getattr(ttfonts.makeToUnicodeCMap, "_briefgen", False):
+        return
+    original = ttfonts.makeToUnicodeCMap
+
+    def make_to_unicode_cmap(fontname, subset):
+        text = original(fontname, [v if v <= 0xFFFF else 0xFFFD for v in subset])
+        for i, v in enumerate(subset):
+            if v > 0xFFFF:
+                text = text.replace("<%02X> <FFFD>" % i, "<%02X> <%s>" % (i, chr(v).encode("utf-16-be").hex().upper()), 1)
+        return text
+
+    make_to_unicode_cmap._briefgen = True
+    ttfonts.makeToUnicodeCMap = make_to_unicode_cmap
 
 
 def _register_fonts(theme: Theme) -> dict[str, str]:
     """Register the theme's font families; return role -> reportlab family name."""
+    _patch_to_unicode()
     from reportlab.lib.fonts import addMapping
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFError, TTFont
