@@ -10,7 +10,7 @@ punctuation, and every PDF embeds them.
 from __future__ import annotations
 
 import importlib.util
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from briefgen.errors import ThemeError
@@ -46,29 +46,31 @@ class Theme:
     """A house style. Lengths: ``margins_mm`` in millimetres (top, right, bottom, left),
     ``logo_width_mm`` in millimetres; ``base_size_pt`` in points (body text; headings scale from
     it); colours as ``#rrggbb``. ``fallback_fonts`` are font files tried, in order, for characters
-    the families lack; ``system_fallback`` lets fontconfig's fonts be tried after them.
+    the families lack; ``system_fallback`` lets fontconfig's fonts be tried after them. ``source``
+    is the theme file it came from. The values of the built-in theme live in one place only:
+    ``briefgen/themes/default.yaml``.
     """
 
-    page_size: str = "A4"
-    margins_mm: tuple[float, float, float, float] = (24.0, 20.0, 22.0, 20.0)
-    body_font: FontFamily | None = None
-    heading_font: FontFamily | None = None
-    mono_font: FontFamily | None = None
-    fallback_fonts: tuple[Path, ...] = ()
-    system_fallback: bool = True
-    base_size_pt: float = 10.5
-    line_spacing: float = 1.3
-    text_colour: str = "#1a1a1a"
-    heading_colour: str = "#1f3864"
-    accent_colour: str = "#2e5597"
-    muted_colour: str = "#5a6170"
-    rule_colour: str = "#b8c2d6"
-    table_header_fill: str = "#e8edf5"
-    classification_colour: str = "#9b1c1c"
-    logo: Path | None = None
-    logo_width_mm: float = 35.0
-    toc: bool = False
-    source: str = "built-in"
+    page_size: str
+    margins_mm: tuple[float, float, float, float]
+    body_font: FontFamily
+    heading_font: FontFamily
+    mono_font: FontFamily
+    fallback_fonts: tuple[Path, ...]
+    system_fallback: bool
+    base_size_pt: float
+    line_spacing: float
+    text_colour: str
+    heading_colour: str
+    accent_colour: str
+    muted_colour: str
+    rule_colour: str
+    table_header_fill: str
+    classification_colour: str
+    logo: Path | None
+    logo_width_mm: float
+    toc: bool
+    source: str
 
     @property
     def page_size_mm(self) -> tuple[float, float]:

@@ -1,7 +1,8 @@
 """Theme files (YAML): the schema, and turning one into a ``Theme``.
 
 A theme file may give any subset of the fields of ``briefgen/themes/default.yaml``; the rest keep
-the built-in values. Errors are reported like facts-file errors: ``file:line:column: field:
+the built-in values (the file is merged over the default theme, mappings key by key, so the
+built-in values are written in one place only). Errors are reported like facts-file errors: ``file:line:column: field:
 message``, all at once.
 """
 
@@ -27,10 +28,10 @@ class _Model(BaseModel):
 class Margins(_Model):
     """Page margins in millimetres."""
 
-    top: float = Field(24, ge=5, le=80)
-    right: float = Field(20, ge=5, le=80)
-    bottom: float = Field(22, ge=18, le=80)
-    left: float = Field(20, ge=5, le=80)
+    top: float = Field(ge=5, le=80)
+    right: float = Field(ge=5, le=80)
+    bottom: float = Field(ge=18, le=80)
+    left: float = Field(ge=5, le=80)
 
 
 class FontFiles(_Model):
@@ -46,38 +47,49 @@ class FontFiles(_Model):
 class Fonts(_Model):
     """Font families by role: a family name or four files."""
 
-    body: str | FontFiles = "DejaVu Serif"
-    heading: str | FontFiles = "DejaVu Sans"
-    mono: str | FontFiles = "DejaVu Sans Mono"
+    body: str | FontFiles
+    heading: str | FontFiles
+    mono: str | FontFiles
 
 
 class Colours(_Model):
     """Colours as ``#rrggbb``."""
 
-    text: Colour = "#1a1a1a"
-    heading: Colour = "#1f3864"
-    accent: Colour = "#2e5597"
-    muted: Colour = "#5a6170"
-    rule: Colour = "#b8c2d6"
-    table_header_fill: Colour = "#e8edf5"
-    classification: Colour = "#9b1c1c"
+    text: Colour
+    heading: Colour
+    accent: Colour
+    muted: Colour
+    rule: Colour
+    table_header_fill: Colour
+    classification: Colour
 
 
 class ThemeFile(_Model):
     """The theme file, schema version 1."""
 
-    schema_: Literal[1] | Literal["1"] = Field(1, alias="schema")
-    page_size: Literal["A4", "Letter"] = "A4"
-    margins_mm: Margins = Margins()
-    fonts: Fonts = Fonts()
-    fallback_fonts: tuple[Path, ...] = ()
-    system_fallback: bool = True
-    base_size_pt: float = Field(10.5, ge=6, le=24)
-    line_spacing: float = Field(1.3, ge=1.0, le=3.0)
-    colours: Colours = Colours()
-    logo: Path | None = None
-    logo_width_mm: float = Field(35, gt=0, le=200)
-    toc: bool = False
+    schema_: Literal[1, "1"] = Field(alias="schema")
+    page_size: Literal["A4", "Letter"]
+    margins_mm: Margins
+    fonts: Fonts
+    fallback_fonts: tuple[Path, ...]
+    system_fallback: bool
+    base_size_pt: float = Field(ge=6, le=24)
+    line_spacing: float = Field(ge=1.0, le=3.0)
+    colours: Colours
+    logo: Path | None
+    logo_width_mm: float = Field(gt=0, le=200)
+    toc: bool
+
+
+def _merged(base: dict, override: dict) -> dict:
+    """Return ``base`` with ``override`` laid over it, mappings merged key by key."""
+    result = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = _merged(result[key], value)
+        else:
+            result[key] = value
+    return result
 
 
 def parse_theme(path: Path):
@@ -89,11 +101,17 @@ def parse_theme(path: Path):
     from briefgen.facts import read_yaml_file, validation_problems
     from briefgen.theme import FontFamily, Theme, resolve_family
 
+    from briefgen.theme import DEFAULT_THEME_FILE
+
     shown = str(path)
     data, positions = load_yaml(read_yaml_file(path), shown)
     data = {} if data is None else data
     if not isinstance(data, dict):
         raise FactsError("a theme file is a mapping of fields", path=shown, line=1)
+    if Path(path).resolve() != DEFAULT_THEME_FILE:
+        # What the file leaves out keeps the built-in value: merge it over the default theme.
+        defaults, _ = load_yaml(read_yaml_file(DEFAULT_THEME_FILE), str(DEFAULT_THEME_FILE))
+        data = _merged(defaults, data)
     try:
         spec = ThemeFile.model_validate(data)
     except ValidationError as e:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -104,3 +107,15 @@ def write_facts(tmp_path):
 @pytest.fixture(scope="session")
 def bundled_text() -> str:
     return BUNDLED.read_text(encoding="utf-8")
+
+
+def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run ``python -m briefgen ARGS`` in a subprocess with a fixed note date; return the result."""
+    return subprocess.run(
+        [sys.executable, "-m", "briefgen", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, "SOURCE_DATE_EPOCH": "1721606400", **(env or {})},
+        timeout=120,
+    )

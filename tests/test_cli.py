@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from conftest import BUNDLED
+from conftest import BUNDLED, run_cli
 from minimal import MINIMAL
 
 
-def run(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "briefgen", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env={**os.environ, "SOURCE_DATE_EPOCH": "1721606400", **(env or {})},
-        timeout=120,
-    )
+run = run_cli
 
 
 def test_version_and_help():

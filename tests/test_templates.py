@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -16,16 +14,13 @@ from briefgen.errors import TemplateError
 from briefgen.facts import parse_facts
 from briefgen.pipeline import build
 from briefgen.templating import render_markdown, template_search_path
-from conftest import BUNDLED, docx_text, pdf_text
+from conftest import BUNDLED, run_cli, docx_text, pdf_text
 from minimal import MINIMAL
 
 DATE = dt.date(2024, 7, 22)
 
 
-def run(*args: str, env: dict | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "briefgen", *args], capture_output=True, text=True,
-                          env={**os.environ, "SOURCE_DATE_EPOCH": "1721606400", **(env or {})}, cwd=cwd,
-                          timeout=120)
+run = run_cli
 
 
 def test_the_guides_recipe_changes_the_area_block_and_the_footer_in_both_formats(tmp_path):

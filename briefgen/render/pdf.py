@@ -34,7 +34,7 @@ from briefgen.model import (
     Text,
     plain_text,
 )
-from briefgen.theme import FontFamily, Theme
+from briefgen.theme import Theme
 
 __all__ = ["render_pdf"]
 
@@ -500,7 +500,7 @@ class _Flowables:
         text = HexColor(self.theme.text_colour)
         d.add(String(0, geometry["height"] - size * 1.1, chart.title, fontName=self.fonts["heading_bold"],
                      fontSize=size * 1.05, fillColor=heading))
-        label_w, plot_w = geometry["label_w"], geometry["plot_w"]
+        label_w = geometry["label_w"]
         for (label, value, kind), (y, bar_h, bar_w) in zip(chart.bars, geometry["bars"]):
             lines = simpleSplit(label, self.fonts["body"], size, label_w - 8)[:2]
             mid = y + bar_h / 2
