@@ -67,7 +67,7 @@ def parse(markdown: str, *, source: str = "<markdown>", creator: str = "") -> Do
     tree = SyntaxTreeNode(md.parse(markdown))
     meta: Meta | None = None
     blocks: list[Block] = []
-    builder = _Builder(source)
+    builder = _Builder(source, markdown.splitlines())
     for node in tree.children:
         if node.type == "front_matter":
             meta = _meta(node.content, source, creator)
@@ -131,8 +131,9 @@ def _meta(text: str, source: str, creator: str) -> Meta:
 
 
 class _Builder:
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, lines: list[str]) -> None:
         self.source = source
+        self.lines = lines
 
     def _error(self, node, what: str) -> MarkupError:
         line = node.map[0] + 1 if node.map else None
@@ -222,9 +223,19 @@ class _Builder:
         header: tuple = ()
         rows: list = []
         aligns: list[str] = []
+        width = None
         for section in node.children:
             for tr in section.children:
                 cells = tuple(self.inlines(cell.children[0]) if cell.children else () for cell in tr.children)
+                written = self._cells_written(tr)
+                width = width or written
+                if written is not None and width is not None and written > width:
+                    # GFM drops cells beyond the header's; a note must not lose text silently.
+                    raise MarkupError(
+                        f"a table row has {written} cells but the header has {width}",
+                        path=self.source, line=tr.map[0] + 1 if tr.map else None,
+                        hint="give every row as many cells as the header",
+                    )
                 if section.type == "thead":
                     header = cells
                     for cell in tr.children:
@@ -233,6 +244,19 @@ class _Builder:
                 else:
                     rows.append(cells)
         return Table(header, tuple(rows), tuple(aligns))
+
+    def _cells_written(self, tr) -> int | None:
+        """Return how many cells the Markdown line of table row ``tr`` holds (``\\|`` and pipes
+        in code spans do not separate cells), or None when the line is unknown."""
+        if not tr.map or tr.map[0] >= len(self.lines):
+            return None
+        line = re.sub(r"\\.", "", self.lines[tr.map[0]].strip())
+        line = re.sub(r"`[^`]*`", "", line)
+        if line.startswith("|"):
+            line = line[1:]
+        if line.endswith("|"):
+            line = line[:-1]
+        return line.count("|") + 1
 
     def inlines(self, node) -> tuple[Inline, ...]:
         out: list[Inline] = []

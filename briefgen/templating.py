@@ -463,7 +463,11 @@ def _suggest(message: str, context: dict[str, Any]) -> str | None:
     var = re.search(r"'([^']+)' is undefined", message)
     if var:
         close = difflib.get_close_matches(var.group(1), sorted(context), n=1)
-        return f"did you mean {close[0]!r}?" if close else f"variables: {', '.join(sorted(context))}"
+        hint = f"did you mean {close[0]!r}?" if close else f"variables: {', '.join(sorted(context))}"
+        if var.group(1) in ("area", "figure", "point", "quote", "milestone", "loop"):
+            hint += (f"; a block inside a loop sees the loop's {var.group(1)!r} only when declared"
+                     " scoped: {% block area scoped %}")
+        return hint
     return None
 
 

@@ -94,3 +94,10 @@ def test_front_matter_is_required_and_checked():
         parse("# Title\n")
     with pytest.raises(MarkupError, match="unknown front matter field"):
         parse("---\ntitle: x\ncolour: red\n---\n")
+
+
+def test_a_table_row_with_more_cells_than_the_header_is_an_error():
+    with pytest.raises(MarkupError) as info:
+        parse(HEAD + "| a | b |\n|--|--|\n| 1 \\| x | `p|q` |\n| 1 | 2 | 3 |\n")
+    assert info.value.problems[0].line == 10
+    assert "a table row has 3 cells but the header has 2" in info.value.problems[0].message
