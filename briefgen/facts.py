@@ -210,6 +210,9 @@ def validation_problems(
     return problems
 
 
+_TYPE_TAGS = {"str", "int", "float", "bool", "list", "tuple", "dict", "none", "date", "decimal"}
+
+
 def user_loc(loc: tuple, data: object) -> tuple:
     """Map a pydantic error location to the path as written in the file.
 
@@ -223,6 +226,10 @@ def user_loc(loc: tuple, data: object) -> tuple:
             part = "schema"
         if isinstance(part, int) and isinstance(node, dict):
             continue  # a single mapping accepted where a list is allowed
+        if isinstance(part, str) and out and (
+            not isinstance(node, dict) or part not in node
+        ) and (part[:1].isupper() or part in _TYPE_TAGS or part.startswith(("literal[", "function-"))):
+            continue  # pydantic names the union member it tried ("str", "FontFiles"): not a field
         out.append(part)
         if isinstance(node, dict):
             node = node.get(part)

@@ -52,7 +52,7 @@ def cmap(path: Path) -> frozenset[int]:
             table = font.getBestCmap() or {}
             return frozenset(table)
     except TTLibError as e:
-        raise ValueError(f"{path} is not a usable font: {e}") from None
+        raise ValueError(f"not a TrueType or OpenType font ({e})") from None
 
 
 def family_coverage(files: list[Path]) -> frozenset[int]:

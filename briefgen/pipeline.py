@@ -69,6 +69,15 @@ def compose(
         ]) from None
     document = parse(markdown, source=f"{template or 'briefing-note'} (rendered Markdown)",
                      creator=f"briefgen {__version__}")
+    if document.meta.classification not in ("", facts.classification):
+        raise TemplateError(
+            f"the template sets the classification marking to {document.meta.classification!r}, "
+            f"but the facts file says {facts.classification!r}",
+            path=template or "briefing-note",
+            hint="the marking comes from the facts file only: use {{ classification|tojson }} or leave it out",
+        )
+    # The marking is printed on every page whatever the template does.
+    document = replace(document, meta=replace(document.meta, classification=facts.classification))
     return markdown, document
 
 

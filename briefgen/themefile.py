@@ -14,7 +14,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from briefgen.errors import FactsError, Problem
-from briefgen.yamlload import load_yaml
+from briefgen.fonts import cmap
+from briefgen.yamlload import format_path, load_yaml
 
 __all__ = ["ThemeFile", "parse_theme"]
 
@@ -120,13 +121,37 @@ def parse_theme(path: Path):
     base = path.resolve().parent
     problems: list[Problem] = []
 
-    def locate(p: Path, field: tuple) -> Path | None:
+    def where(field: tuple) -> tuple:
+        return positions.values.get(field) or positions.of(field)
+
+    def locate(p: Path, field: tuple, kind: str = "font") -> Path | None:
         full = p if p.is_absolute() else base / p
+        name = format_path(field)
         if not full.is_file():
-            line, col = positions.values.get(field) or positions.of(field)
-            problems.append(Problem("no such file", shown, line, col, ".".join(map(str, field)),
-                                    f"looked for {full}"))
+            problems.append(Problem("no such file", shown, *where(field), name, f"looked for {full}"))
             return None
+        if kind == "font":
+            try:
+                cmap(full)
+                with open(full, "rb") as handle:
+                    if handle.read(4) not in (b"\x00\x01\x00\x00", b"true"):
+                        raise ValueError("not a TrueType (.ttf) font: only TrueType outlines can be embedded")
+            except (OSError, ValueError):
+                problems.append(Problem(f"{full.name} is not a usable TrueType font", shown, *where(field), name,
+                                        "give a TrueType .ttf file"))
+                return None
+        else:
+            try:
+                from PIL import Image
+
+                with Image.open(full) as image:
+                    image.verify()
+                    if image.format != "PNG":
+                        raise ValueError(f"it is {image.format or 'not an image'}, not PNG")
+            except Exception as e:  # PIL raises many kinds for a broken or foreign file
+                problems.append(Problem(f"the logo is not a readable PNG image ({e})", shown, *where(field), name,
+                                        "export the logo as PNG (at least 600 pixels wide for print)"))
+                return None
         return full
 
     def family(value, role: str):
@@ -134,8 +159,8 @@ def parse_theme(path: Path):
             try:
                 return resolve_family(value)
             except ThemeError as e:
-                line, col = positions.values.get(("fonts", role)) or positions.of(("fonts", role))
-                problems.append(Problem(e.problems[0].message, shown, line, col, f"fonts.{role}", e.problems[0].hint))
+                problems.append(Problem(e.problems[0].message, shown, *where(("fonts", role)), f"fonts.{role}",
+                                        e.problems[0].hint))
                 return None
         files = {s: locate(getattr(value, s), ("fonts", role, s)) for s in ("regular", "bold", "italic", "bold_italic")}
         if None in files.values():
@@ -144,11 +169,7 @@ def parse_theme(path: Path):
 
     fonts = {role: family(getattr(spec.fonts, role), role) for role in ("body", "heading", "mono")}
     fallbacks = tuple(p for i, f in enumerate(spec.fallback_fonts) if (p := locate(f, ("fallback_fonts", i))))
-    logo = locate(spec.logo, ("logo",)) if spec.logo else None
-    if logo is not None and logo.suffix.lower() != ".png":
-        line, col = positions.values.get(("logo",)) or positions.of(("logo",))
-        problems.append(Problem("the logo must be a PNG image", shown, line, col, "logo",
-                                "export the logo as PNG (at least 600 pixels wide for print)"))
+    logo = locate(spec.logo, ("logo",), "image") if spec.logo else None
     if problems:
         raise FactsError(problems=problems)
     m, c = spec.margins_mm, spec.colours

@@ -481,7 +481,7 @@ class _Builder:
         width_mm, _ = self.theme.page_size_mm
         _, right, _, left = self.theme.margins_mm
         text_mm = width_mm - left - right
-        picture = _chart_png(chart, self.theme, text_mm)
+        picture = _chart_png(chart, self.theme, text_mm, sorted(set(self.plan.fallback.values())))
         p = container.add_paragraph()
         p.paragraph_format.space_after = Pt(self.theme.base_size_pt)
         p.paragraph_format.keep_together = True
@@ -540,10 +540,25 @@ def _add_toc(container) -> None:
         settings.append(update)
 
 
-def _chart_png(chart: Chart, theme: Theme, width_mm: float) -> bytes:
-    """Return a PNG of ``chart`` ``width_mm`` wide at 220 dpi, laid out like the PDF chart."""
+def _chart_png(chart: Chart, theme: Theme, width_mm: float, fallbacks: list | None = None) -> bytes:
+    """Return a PNG of ``chart`` ``width_mm`` wide at 220 dpi, laid out like the PDF chart.
+
+    ``fallbacks`` are font files for characters DejaVu Sans lacks; matplotlib tries them in order.
+    """
+    from matplotlib import font_manager
     from matplotlib.figure import Figure
     from matplotlib.patches import Rectangle
+
+    from briefgen.fonts import family_name
+
+    import logging
+
+    # A fallback font in one weight only is fine for a symbol in a bold title; don't say so.
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
+    families = ["DejaVu Sans"]
+    for path in fallbacks or []:
+        font_manager.fontManager.addfont(str(path))
+        families.append(family_name(path))
 
     from briefgen.formatting import format_value
     from briefgen.render.pdf import MM, chart_geometry
@@ -557,7 +572,7 @@ def _chart_png(chart: Chart, theme: Theme, width_mm: float) -> bytes:
     ax.set_xlim(0, width_pt)
     ax.set_ylim(0, height_pt)
     ax.axis("off")
-    family = "DejaVu Sans"
+    family = families
     ax.text(0, height_pt - size * 1.1, chart.title, fontsize=size * 1.05, fontweight="bold", color=theme.heading_colour,
             family=family, parse_math=False, va="baseline")
     label_w = geometry["label_w"]
@@ -565,7 +580,9 @@ def _chart_png(chart: Chart, theme: Theme, width_mm: float) -> bytes:
         mid = y + bar_h / 2
         # Wrapped by hand like the PDF's labels (two lines at most): matplotlib's own wrapping
         # would read "$...$" as mathematics.
-        lines = textwrap.wrap(label, max(8, int((label_w - 8) / (size * 0.55))))[:2]
+        lines = textwrap.wrap(label, max(8, int((label_w - 8) / (size * 0.55))))
+        if len(lines) > 2:
+            lines = [lines[0], textwrap.shorten(" ".join(lines[1:]), len(lines[1]), placeholder="…")]
         ax.text(label_w - 8, mid, "\n".join(lines), fontsize=size, ha="right", va="center",
                 color=theme.text_colour, family=family, parse_math=False, linespacing=1.1)
         ax.add_patch(Rectangle((label_w, y), max(bar_w, 0.8), bar_h, linewidth=0.8, edgecolor=theme.accent_colour,

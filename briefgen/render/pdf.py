@@ -484,10 +484,10 @@ class _Flowables:
 
     def chart(self, chart: Chart, width: float):
         """Return the chart as vector graphics: one horizontal bar per figure, its label on the
-        left (wrapped to two lines at most), its value at the bar's end; targets lighter."""
-        from reportlab.graphics.shapes import Drawing, Line, Rect, String
+        left (two lines at most, cut with an ellipsis), its value at the bar's end; targets
+        lighter. Characters the fonts lack are drawn from the fallback fonts, as in the text."""
+        from reportlab.graphics.shapes import Drawing, Line, Rect
         from reportlab.lib.colors import HexColor
-        from reportlab.lib.utils import simpleSplit
 
         from briefgen.formatting import format_value
 
@@ -498,25 +498,74 @@ class _Flowables:
         accent = HexColor(self.theme.accent_colour)
         light = HexColor(self.theme.table_header_fill)
         text = HexColor(self.theme.text_colour)
-        d.add(String(0, geometry["height"] - size * 1.1, chart.title, fontName=self.fonts["heading_bold"],
-                     fontSize=size * 1.05, fillColor=heading))
+        self._string(d, 0, geometry["height"] - size * 1.1,
+                     self._fit(chart.title, self.fonts["heading_bold"], size * 1.05, width, "heading"),
+                     self.fonts["heading_bold"], size * 1.05, heading, "start", "heading")
         label_w = geometry["label_w"]
         for (label, value, kind), (y, bar_h, bar_w) in zip(chart.bars, geometry["bars"]):
-            lines = simpleSplit(label, self.fonts["body"], size, label_w - 8)[:2]
+            lines = self._two_lines(label, self.fonts["body"], size, label_w - 8)
             mid = y + bar_h / 2
             for k, line in enumerate(lines):
                 offset = (len(lines) - 1) * size * 0.6 - k * size * 1.2
-                d.add(String(label_w - 8, mid - size * 0.35 + offset, line, fontName=self.fonts["body"],
-                             fontSize=size, fillColor=text, textAnchor="end"))
+                self._string(d, label_w - 8, mid - size * 0.35 + offset, line, self.fonts["body"], size, text,
+                             "end", "body")
             d.add(Rect(label_w, y, max(bar_w, 0.8), bar_h, fillColor=accent if kind == "actual" else light,
                        strokeColor=accent, strokeWidth=0.8))
             caption = format_value(value, chart.unit) + ("" if kind == "actual" else f" ({kind})")
-            d.add(String(label_w + bar_w + 5, mid - size * 0.35, caption, fontName=self.fonts["heading"],
-                         fontSize=size, fillColor=text))
+            self._string(d, label_w + bar_w + 5, mid - size * 0.35, caption, self.fonts["heading"], size, text,
+                         "start", "heading")
         d.add(Line(label_w, geometry["bottom"], label_w, geometry["top"], strokeColor=HexColor(self.theme.muted_colour),
                    strokeWidth=0.6))
         d.hAlign = "LEFT"
         return d
+
+    def _runs(self, text: str, font: str, role: str) -> list[tuple[str, str]]:
+        from briefgen.fonts import segments
+
+        return [(run, self.fallback_names[f] if f else font) for run, f in segments(text, self.plan, role)]
+
+    def _width(self, text: str, font: str, size: float, role: str) -> float:
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+
+        return sum(stringWidth(run, name, size) for run, name in self._runs(text, font, role))
+
+    def _string(self, drawing, x: float, y: float, text: str, font: str, size: float, colour, anchor: str,
+                role: str) -> None:
+        """Add ``text`` to ``drawing`` as one String per font run, anchored "start" or "end"."""
+        from reportlab.graphics.shapes import String
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+
+        if anchor == "end":
+            x -= self._width(text, font, size, role)
+        for run, name in self._runs(text, font, role):
+            drawing.add(String(x, y, run, fontName=name, fontSize=size, fillColor=colour))
+            x += stringWidth(run, name, size)
+
+    def _fit(self, text: str, font: str, size: float, room: float, role: str) -> str:
+        if self._width(text, font, size, role) <= room:
+            return text
+        while text and self._width(text + "…", font, size, role) > room:
+            text = text[:-1]
+        return text.rstrip() + "…"
+
+    def _two_lines(self, text: str, font: str, size: float, room: float) -> list[str]:
+        """Return ``text`` wrapped into at most two lines of ``room`` points, the second cut
+        with an ellipsis if the text is longer."""
+        words = text.split()
+        lines: list[str] = []
+        current = ""
+        for i, word in enumerate(words):
+            candidate = f"{current} {word}".strip()
+            if self._width(candidate, font, size, "body") <= room or not current:
+                current = candidate
+                continue
+            lines.append(self._fit(current, font, size, room, "body"))
+            current = word
+            if len(lines) == 1:
+                rest = " ".join(words[i:])
+                return [lines[0], self._fit(rest, font, size, room, "body")]
+        lines.append(self._fit(current, font, size, room, "body"))
+        return lines[:2]
 
     def logo(self) -> list:
         """Return the theme's logo as the first flowable, or nothing."""
