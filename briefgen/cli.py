@@ -140,7 +140,8 @@ class _Builder:
             started = time.perf_counter()
             from briefgen.pipeline import output_path
 
-            target = output_path(path, self.out_dir, "x").with_suffix("")
+            # Compared without case: on Windows and macOS, X.pdf and x.pdf are one file.
+            target = Path(str(output_path(path, self.out_dir, "x").with_suffix("")).lower())
             if target in claimed and claimed[target] != path:
                 _err(f"error: {path}: its outputs would overwrite those of {claimed[target]} "
                      f"({target}.*); build it separately with another -o")

@@ -40,6 +40,8 @@ from briefgen.model import (
 __all__ = ["parse", "ALLOWED_LINK_SCHEMES"]
 
 ALLOWED_LINK_SCHEMES = ("http://", "https://", "mailto:")
+MAX_TABLE_COLUMNS = 12
+"""Most columns in one table: more cannot be read on a portrait page."""
 MAX_CHART_BARS = 12
 """Most bars in one chart: more do not fit a page legibly (use the key-figures table)."""
 _ATTRIBUTION = re.compile(r"^\s*[—―]\s*")
@@ -137,11 +139,13 @@ class _Builder:
 
     def _error(self, node, what: str) -> MarkupError:
         line = node.map[0] + 1 if node.map else None
+        text = self.lines[line - 1].strip() if line and line <= len(self.lines) else ""
+        shown = f": {text[:60]!r}" if text else ""
         return MarkupError(
-            f"{what} is not supported in a briefing note",
+            f"{what} is not supported in a briefing note{shown}",
             path=self.source,
             line=line,
-            hint="see the rendered Markdown with '--format md'",
+            hint="this line of the Markdown comes from the template's text, not from the facts",
         )
 
     def blocks(self, nodes) -> tuple[Block, ...]:
@@ -243,6 +247,12 @@ class _Builder:
                         aligns.append(style.split(":")[1] if ":" in style else "left")
                 else:
                     rows.append(cells)
+        if len(header) > MAX_TABLE_COLUMNS:
+            raise MarkupError(
+                f"a table has {len(header)} columns; at most {MAX_TABLE_COLUMNS} fit a page",
+                path=self.source, line=node.map[0] + 1 if node.map else None,
+                hint="split it into several tables, or put some columns into the text",
+            )
         return Table(header, tuple(rows), tuple(aligns))
 
     def _cells_written(self, tr) -> int | None:

@@ -59,10 +59,10 @@ def ensure_folder(folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
         raise OutputError("a file is in the way of the output folder", path=str(folder),
-                          hint="choose another folder with -o") from None
+                          hint="choose another folder") from None
     except NotADirectoryError:
         raise OutputError("part of the output folder's path is a file", path=str(folder),
-                          hint="choose another folder with -o") from None
+                          hint="choose another folder") from None
     except PermissionError:
         raise OutputError("permission denied: cannot create the output folder", path=str(folder)) from None
     except OSError as e:
@@ -139,7 +139,7 @@ def _target_mode(path: Path) -> int:
     if not mode & 0o222:
         # Replacing would succeed (the folder is writable), but a read-only file says "keep me".
         raise OutputError("the output file is read-only; not replaced", path=str(path),
-                          hint="make it writable, delete it, or write elsewhere with -o")
+                          hint="make it writable, delete it, or write elsewhere")
     return stat.S_IMODE(mode)
 
 

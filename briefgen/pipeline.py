@@ -133,7 +133,8 @@ def build(
         facts_path=str(facts_path),
     )
     document, more = check_document_text(document, theme, missing=missing_glyphs)
-    warnings += more
+    if not warnings:  # the facts check already named these characters, field by field
+        warnings += more
     payloads: dict[str, bytes] = {}
     for fmt in formats:
         payloads[fmt] = markdown.encode("utf-8") if fmt == "md" else render(document, theme, fmt)

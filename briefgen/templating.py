@@ -231,6 +231,9 @@ def resolve_template(name_or_path: str | None, search_path: list[Path]) -> tuple
     """
     name = name_or_path or DEFAULT_TEMPLATE
     candidate = Path(name)
+    if candidate.is_dir():
+        raise TemplateError("is a folder, not a template file", path=name,
+                            hint="give a .md.j2 file, or add the folder with --template-dir and name a template")
     if candidate.suffix or "/" in name or "\\" in name:
         if candidate.is_file():
             return [candidate.resolve().parent, *search_path], candidate.name
@@ -334,7 +337,8 @@ def chart_block(figures: Any, title: str = "") -> Any:
     }
     # JSON escapes nothing Markdown-special inside a fence; a fence cannot be closed from inside
     # because the JSON is on one line.
-    return Markup("```chart\n" + json.dumps(spec, ensure_ascii=False) + "\n```")
+    # Blank lines around the fence, so it stands alone even when written inside a line of text.
+    return Markup("\n\n```chart\n" + json.dumps(spec, ensure_ascii=False) + "\n```\n\n")
 
 
 def template_context(facts: FactsFile, *, date: dt.date) -> dict[str, Any]:
@@ -386,6 +390,7 @@ def render_markdown(
     context = template_context(facts, date=date)
     try:
         tmpl = env.get_template(name)
+        _check_block_names(env, tmpl)
         return _render_limited(tmpl, context)
     except jinja2.TemplateNotFound as e:
         available = sorted(
@@ -426,13 +431,58 @@ def render_markdown(
         raise TemplateError("the template ran out of memory", path=name) from None
     except RecursionError:
         raise TemplateError(
-            "the template extends or includes itself (directly or through others)", path=name,
+            "the template calls itself without end: it extends or includes itself, or a macro "
+            "calls itself", path=name,
             hint="give your template its own name, e.g. house-note.md.j2 with "
                  "{% extends \"briefing-note.md.j2\" %}",
         ) from None
     except (TypeError, ValueError, KeyError, AttributeError, ArithmeticError, IndexError) as e:
         where, line = _template_frame(e)
         raise TemplateError(f"the template failed: {type(e).__name__}: {e}", path=where, line=line) from None
+
+
+def _check_block_names(env, template) -> None:
+    """Raise TemplateError if ``template`` overrides a block its parents do not have: a
+    misspelt ``{% block fotter %}`` would otherwise be ignored without a word."""
+    from jinja2 import nodes
+
+    def parent_of(tmpl):
+        source, filename, _ = env.loader.get_source(env, tmpl.name)
+        tree = env.parse(source, tmpl.name, filename)
+        extends = tree.find(nodes.Extends)
+        if extends is None or not isinstance(extends.template, nodes.Const):
+            return None, tree
+        return env.get_template(extends.template.value), tree
+
+    parent, tree = parent_of(template)
+    if parent is None:
+        return
+    known: set[str] = set()
+    seen = set()
+    while parent is not None and parent.name not in seen:
+        seen.add(parent.name)
+        known |= set(parent.blocks)
+        parent, _ = parent_of(parent)
+    for block in tree.find_all(nodes.Block):
+        if block.name not in known and block.name not in _own_nested_blocks(tree, block):
+            close = difflib.get_close_matches(block.name, sorted(known), n=1)
+            raise TemplateError(
+                f"the block {block.name!r} is not a block of the template this one extends, so it "
+                "would never be shown",
+                path=template.filename, line=block.lineno,
+                hint=f"did you mean {close[0]!r}?" if close else f"blocks: {', '.join(sorted(known))}",
+            )
+
+
+def _own_nested_blocks(tree, block) -> set[str]:
+    """Return names of blocks defined inside other blocks of the same template (allowed)."""
+    from jinja2 import nodes
+
+    names: set[str] = set()
+    for outer in tree.find_all(nodes.Block):
+        if outer is not block:
+            names |= {inner.name for inner in outer.find_all(nodes.Block)}
+    return names
 
 
 def _template_frame(error: BaseException) -> tuple[str | None, int | None]:

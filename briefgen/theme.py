@@ -83,6 +83,31 @@ class Theme:
             ) from None
 
 
+def logo_size_mm(theme: Theme) -> tuple[float, float]:
+    """Return the logo's (width, height) in mm: ``logo_width_mm`` wide at the image's aspect
+    ratio, shrunk if need be to fit the text width and a quarter of the page height.
+
+    Raises ThemeError if the theme has no logo or it cannot be read.
+    """
+    if theme.logo is None:
+        raise ThemeError("the theme has no logo")
+    from PIL import Image
+
+    try:
+        with Image.open(theme.logo) as image:
+            width_px, height_px = image.size
+    except Exception:  # PIL raises many kinds for a broken file
+        raise ThemeError("cannot read the logo image", path=str(theme.logo)) from None
+    page_w, page_h = theme.page_size_mm
+    top, right, bottom, left = theme.margins_mm
+    width = min(theme.logo_width_mm, page_w - left - right)
+    height = width * height_px / max(width_px, 1)
+    limit = (page_h - top - bottom) / 4
+    if height > limit:
+        width, height = width * limit / height, limit
+    return width, height
+
+
 def for_density(theme: Theme, density: str) -> Theme:
     """Return ``theme`` adjusted for a document's density: "compact" sets type 14% smaller, line
     spacing at most 1.15, the top margin 6 mm and the bottom one 4 mm smaller (never under 14

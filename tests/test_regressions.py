@@ -49,12 +49,22 @@ def test_a_lone_surrogate_is_refused():
         parse_facts(MINIMAL.replace("  to: Minister\n", '  to: "Mini\\uD800ster"\n'))
 
 
-def test_a_block_too_large_for_a_page_is_a_clear_error():
+def test_a_giant_definition_cell_splits_across_pages_instead_of_failing():
     from briefgen.markup import parse
 
     document = parse("---\ntitle: t\n---\nTo\n: " + "word " * 6000 + "\n")
+    assert render(document, default_theme(), "pdf").startswith(b"%PDF")
+
+
+def test_a_block_taller_than_a_page_is_a_clear_error(monkeypatch):
+    from reportlab.platypus import Spacer
+
+    from briefgen.markup import parse
+    from briefgen.render import pdf
+
+    monkeypatch.setattr(pdf._Flowables, "logo", lambda self: [Spacer(10, 5000)])
     with pytest.raises(RenderError) as info:
-        render(document, default_theme(), "pdf")
+        render(parse("---\ntitle: t\n---\nText.\n"), default_theme(), "pdf")
     assert "is too large to lay out on a page" in str(info.value)
     assert "Flowable" not in str(info.value)
 

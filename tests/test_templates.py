@@ -212,3 +212,37 @@ def test_watch_reports_changes_to_a_file_replaced_by_rename(tmp_path):
     thread.join(timeout=15)
     stop.set()
     assert seen and target.resolve() in seen[0]
+
+
+def test_a_misspelt_block_is_an_error_with_a_suggestion(tmp_path):
+    (tmp_path / "house.md.j2").write_text(
+        '{% extends "briefing-note.md.j2" %}\n{% block fotter %}X{% endblock %}\n', encoding="utf-8")
+    with pytest.raises(TemplateError) as info:
+        build(BUNDLED, tmp_path / "out", template="house", template_dirs=(tmp_path,), date=DATE)
+    (problem,) = info.value.problems
+    assert problem.line == 2 and problem.hint == "did you mean 'footer'?"
+    assert "is not a block of the template this one extends" in problem.message
+
+
+def test_a_template_cannot_change_the_classification_marking(tmp_path):
+    (tmp_path / "t.md.j2").write_text('---\ntitle: "Mine"\nclassification: "UNCLASSIFIED"\n---\n# Hello\n',
+                                      encoding="utf-8")
+    with pytest.raises(TemplateError, match="the template sets the classification marking to 'UNCLASSIFIED'"):
+        build(BUNDLED, tmp_path / "out", template="t", template_dirs=(tmp_path,), date=DATE)
+    (tmp_path / "u.md.j2").write_text('---\ntitle: "Mine"\n---\n# Hello\n', encoding="utf-8")
+    result = build(BUNDLED, tmp_path / "out", template="u", template_dirs=(tmp_path,), date=DATE)
+    assert pdf_text(result.outputs[0]).count("OFFICIAL") >= 2
+
+
+def test_chart_works_inside_a_line_of_text(tmp_path):
+    (tmp_path / "t.md.j2").write_text(
+        '---\ntitle: t\n---\nBefore {{ chart(figures|selectattr("unit", "equalto", "USD")|list, "T") }} after\n',
+        encoding="utf-8")
+    result = build(BUNDLED, tmp_path / "out", template="t", template_dirs=(tmp_path,), date=DATE, formats=("pdf",))
+    text = pdf_text(result.outputs[0])
+    assert "Before" in text and "after" in text and "USD 2 billion" in text
+
+
+def test_a_template_given_as_a_folder_says_so(tmp_path):
+    with pytest.raises(TemplateError, match="is a folder, not a template file"):
+        build(BUNDLED, tmp_path / "out", template=str(tmp_path), date=DATE)

@@ -75,7 +75,10 @@ def render_docx(document: Document, theme: Theme) -> bytes:
     if theme.logo is not None:
         from docx.shared import Mm
 
-        doc.add_picture(str(theme.logo), width=Mm(theme.logo_width_mm))
+        from briefgen.theme import logo_size_mm
+
+        logo_w, logo_h = logo_size_mm(theme)
+        doc.add_picture(str(theme.logo), width=Mm(logo_w), height=Mm(logo_h))
     builder.blocks(document.blocks, doc)
     buffer = io.BytesIO()
     doc.save(buffer)
@@ -609,9 +612,11 @@ def _column_widths_mm(table: Table, ncols: int, width_mm: float) -> list[float]:
             longest = max((len(w) for w in text.split()), default=0)
             minimum[i] = max(minimum[i], longest + 2)
             natural[i] = max(natural[i], len(text) + 2)
-    char_mm = 1.9  # an average character at 10 pt, in mm
-    minimum = [min(m * char_mm, width_mm * 0.45) for m in minimum]
-    natural = [min(max(n * char_mm, m), width_mm) for n, m in zip(natural, minimum)]
+    char_mm = 2.1  # an average character at 10 pt, in mm, generously
+    padding_mm = 3.5  # the cell's left and right margins
+    minimum = [min(max(m * char_mm + padding_mm, 10.0), width_mm * 0.45) for m in minimum]
+    natural = [n * char_mm + padding_mm for n in natural]
+    natural = [min(max(n, m), width_mm) for n, m in zip(natural, minimum)]
     if sum(minimum) >= width_mm:
         return [width_mm * m / sum(minimum) for m in minimum]
     if sum(natural) <= width_mm:

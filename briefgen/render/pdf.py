@@ -259,20 +259,8 @@ class _Flowables:
         parts = [(block, self.block(block, width, depth)) for block in blocks]
         out: list = []
         for i, (block, flowables) in enumerate(parts):
-            if isinstance(block, Heading):
-                chain = list(flowables)
-                following = parts[i + 1: i + 3]
-                if following and isinstance(following[0][0], Paragraph):
-                    chain += following[0][1]
-                    following = following[1:]
-                if following and following[0][1]:
-                    whole = following[0][1]
-                    short = isinstance(following[0][0], (BulletList, OrderedList)) and (
-                        len(following[0][0].items) <= SHORT_LIST
-                        and self._room(chain + whole, width, cap=False) <= self.frame_height * 0.45
-                    )
-                    chain += whole if short else whole[:1]
-                out.append(CondPageBreak(self._room(chain, width)))
+            if isinstance(block, Heading) or _is_lead_in(block, parts, i):
+                out.append(CondPageBreak(self._room(self._chain(parts, i, width), width)))
             elif (isinstance(block, (BulletList, OrderedList)) and len(block.items) <= SHORT_LIST
                   and not _in_heading_chain(parts, i)):
                 room = self._room(flowables, width, cap=False)
@@ -280,6 +268,33 @@ class _Flowables:
                     out.append(CondPageBreak(room))
             out.extend(flowables)
         return out
+
+    def _chain(self, parts: list, i: int, width: float) -> list:
+        """Return the flowables that must start on the same page as block ``i``, a heading or a
+        lead-in line: itself; then a heading's own chain when headings follow one another; else
+        the paragraph after a heading; then the first item of what follows (a short list whole)."""
+        block, flowables = parts[i]
+        chain = list(flowables)
+        following = parts[i + 1:]
+        if not following:
+            return chain
+        if isinstance(block, Heading) and isinstance(following[0][0], Heading):
+            return chain + self._chain(parts, i + 1, width)
+        if isinstance(block, Heading) and isinstance(following[0][0], Paragraph) and not _is_lead_in(
+            following[0][0], parts, i + 1
+        ):
+            chain += following[0][1]
+            following = following[1:]
+        elif isinstance(block, Heading) and _is_lead_in(following[0][0], parts, i + 1):
+            return chain + self._chain(parts, i + 1, width)
+        if following and following[0][1]:
+            whole = following[0][1]
+            short = isinstance(following[0][0], (BulletList, OrderedList)) and (
+                len(following[0][0].items) <= SHORT_LIST
+                and self._room(chain + whole, width, cap=False) <= self.frame_height * 0.45
+            )
+            chain += whole if short else whole[:1]
+        return chain
 
     def _room(self, flowables: list, width: float, cap: bool = True) -> float:
         """Return the height (points) ``flowables`` take at ``width``, capped at 45% of a page."""
@@ -372,7 +387,7 @@ class _Flowables:
             cells = list(r) + [()] * (ncols - len(r))
             rows.append([cell(c, False, i) for i, c in enumerate(cells)])
         widths = _column_widths(rows, width)
-        t = T(rows, colWidths=widths, repeatRows=1, hAlign="LEFT")
+        t = T(rows, colWidths=widths, repeatRows=1, hAlign="LEFT", splitInRow=1)
         t.setStyle(TableStyle([
             ("BACKGROUND", (0, 0), (-1, 0), HexColor(self.theme.table_header_fill)),
             ("LINEBELOW", (0, 0), (-1, 0), 0.8, HexColor(self.theme.heading_colour)),
@@ -402,7 +417,7 @@ class _Flowables:
                 content.extend(self.block(b, width - pad * 2))
         if attribution:
             content.append(P("— " + self.inline(attribution, "heading"), self.styles["attribution"]))
-        t = T([[content]], colWidths=[width - pad], hAlign="RIGHT")
+        t = T([[content]], colWidths=[width - pad], hAlign="RIGHT", splitInRow=1)
         t.setStyle(TableStyle([
             ("FONT", (0, 0), (-1, -1), self.fonts["body"], self.theme.base_size_pt),
             ("LINEBEFORE", (0, 0), (0, -1), 2.2, HexColor(self.theme.accent_colour)),
@@ -431,7 +446,7 @@ class _Flowables:
                 else:
                     value.extend(self.block(b, width - term_w))
             rows.append([P(self.inline(term, "heading"), self.styles["term"]), value])
-        t = T(rows, colWidths=[term_w, width - term_w], hAlign="LEFT")
+        t = T(rows, colWidths=[term_w, width - term_w], hAlign="LEFT", splitInRow=1)
         t.setStyle(TableStyle([
             ("LINEABOVE", (0, 0), (-1, 0), 0.8, HexColor(self.theme.heading_colour)),
             ("LINEBELOW", (0, -1), (-1, -1), 0.8, HexColor(self.theme.heading_colour)),
@@ -576,14 +591,28 @@ class _Flowables:
 
         from briefgen.errors import ThemeError
 
+        from briefgen.theme import logo_size_mm
+
         try:
-            width_px, height_px = ImageReader(str(self.theme.logo)).getSize()
-        except Exception as e:
-            raise ThemeError(f"cannot read the logo: {e}", path=str(self.theme.logo)) from None
-        width = self.theme.logo_width_mm * MM
-        image = Image(str(self.theme.logo), width=width, height=width * height_px / width_px, hAlign="LEFT")
+            ImageReader(str(self.theme.logo)).getSize()
+        except Exception:  # the theme loader checked it; it changed since
+            raise ThemeError("cannot read the logo image", path=str(self.theme.logo)) from None
+        width_mm, height_mm = logo_size_mm(self.theme)
+        image = Image(str(self.theme.logo), width=width_mm * MM, height=height_mm * MM, hAlign="LEFT")
         image.spaceAfter = self.theme.base_size_pt
         return [image]
+
+
+def _is_lead_in(block, parts: list, i: int) -> bool:
+    """Return True if ``block`` (at ``i``) is a short paragraph ending with a colon that
+    introduces the list after it ("People named in the source:")."""
+    return (
+        isinstance(block, Paragraph)
+        and i + 1 < len(parts)
+        and isinstance(parts[i + 1][0], (BulletList, OrderedList))
+        and plain_text(block.children).rstrip().endswith(":")
+        and len(plain_text(block.children)) < 200
+    )
 
 
 def _in_heading_chain(parts: list, i: int) -> bool:
@@ -593,6 +622,7 @@ def _in_heading_chain(parts: list, i: int) -> bool:
     return bool(before) and (
         isinstance(before[-1], Heading)
         or (len(before) == 2 and isinstance(before[0], Heading) and isinstance(before[1], Paragraph))
+        or _is_lead_in(before[-1], parts, i - 1)
     )
 
 
