@@ -35,6 +35,7 @@ from briefgen.model import (
     Strong,
     Table,
     Text,
+    plain_text,
 )
 from briefgen.theme import Theme
 
@@ -293,12 +294,14 @@ class _Builder:
     def blocks(self, blocks: tuple[Block, ...], container, depth: int = 0) -> None:
         """Append ``blocks``; as in the PDF, the paragraph right after a heading is kept on the
         same page as what follows it, so a heading and its summary never end a page alone."""
-        previous = None
-        for block in blocks:
+        for i, block in enumerate(blocks):
             self.block(block, container, depth)
-            if isinstance(previous, Heading) and isinstance(block, Paragraph):
+            previous = blocks[i - 1] if i else None
+            following = blocks[i + 1] if i + 1 < len(blocks) else None
+            lead_in = isinstance(following, (BulletList, OrderedList)) and plain_text(block.children).rstrip().endswith(
+                ":") if isinstance(block, Paragraph) else False
+            if isinstance(block, Paragraph) and (isinstance(previous, Heading) or lead_in):
                 container.paragraphs[-1].paragraph_format.keep_with_next = True
-            previous = block
 
     def block(self, block: Block, container, depth: int = 0) -> None:
         match block:
@@ -495,7 +498,6 @@ class _Builder:
         from docx.oxml import OxmlElement
         from docx.oxml.ns import qn
 
-        from briefgen.model import plain_text
 
         r_id = paragraph.part.relate_to(href, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
         link = OxmlElement("w:hyperlink")
