@@ -143,8 +143,6 @@ def _register_fonts(theme: Theme) -> dict[str, str]:
     """Register the theme's font families; return role -> reportlab family name."""
     _patch_to_unicode()
     from reportlab.lib.fonts import addMapping
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
     from briefgen.errors import ThemeError
 
@@ -152,15 +150,7 @@ def _register_fonts(theme: Theme) -> dict[str, str]:
     for role, family in (("body", theme.body_font), ("heading", theme.heading_font), ("mono", theme.mono_font)):
         if family is None:
             raise ThemeError(f"the theme names no {role} font")
-        names = {}
-        for style, path in family.files().items():
-            name = f"{family.name}-{style}".replace(" ", "")
-            if name not in pdfmetrics.getRegisteredFontNames():
-                try:
-                    pdfmetrics.registerFont(TTFont(name, str(path)))
-                except (TTFError, OSError) as e:
-                    raise ThemeError(f"cannot load the {role} font ({style}): {e}", path=str(path)) from None
-            names[style] = name
+        names = {style: _register_file(path, f"the {role} font ({style})") for style, path in family.files().items()}
         for bold, italic, style in ((0, 0, "regular"), (1, 0, "bold"), (0, 1, "italic"), (1, 1, "bold_italic")):
             addMapping(names["regular"], bold, italic, names[style])
         roles[role] = names["regular"]
@@ -169,23 +159,31 @@ def _register_fonts(theme: Theme) -> dict[str, str]:
     return roles
 
 
-def _register_fallbacks(plan) -> dict:
-    """Register each fallback font file the plan uses; return file -> reportlab font name."""
+def _register_file(path, what: str) -> str:
+    """Register the TrueType file at ``path`` with reportlab once; return its font name.
+
+    The name comes from the file's path, so two themes whose families share a name but not
+    their files never get each other's glyphs. Raises ThemeError if the file cannot be loaded.
+    """
+    import hashlib
+
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
     from briefgen.errors import ThemeError
 
-    names = {}
-    for path in sorted(set(plan.fallback.values())):
-        name = "Fallback-" + path.stem.replace(" ", "")
-        if name not in pdfmetrics.getRegisteredFontNames():
-            try:
-                pdfmetrics.registerFont(TTFont(name, str(path)))
-            except (TTFError, OSError) as e:
-                raise ThemeError(f"cannot load the fallback font: {e}", path=str(path)) from None
-        names[path] = name
-    return names
+    name = f"{path.stem.replace(' ', '')}-{hashlib.sha1(str(path).encode()).hexdigest()[:6]}"
+    if name not in pdfmetrics.getRegisteredFontNames():
+        try:
+            pdfmetrics.registerFont(TTFont(name, str(path)))
+        except (TTFError, OSError) as e:
+            raise ThemeError(f"cannot load {what}: {e}", path=str(path)) from None
+    return name
+
+
+def _register_fallbacks(plan) -> dict:
+    """Register each fallback font file the plan uses; return file -> reportlab font name."""
+    return {path: _register_file(path, "a fallback font") for path in sorted(set(plan.fallback.values()))}
 
 
 def _styles(theme: Theme, fonts: dict[str, str]) -> dict:
