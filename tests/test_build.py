@@ -111,6 +111,7 @@ def test_pdf_metadata(built):
     assert info.subject == FACTS.note.subject
     assert "Energy" in info["/Keywords"]
     assert info.creator.startswith("briefgen ")
+    assert info.creation_date.date() == NOTE_DATE and info.modification_date.date() == NOTE_DATE
     assert reader.trailer["/Root"]["/Lang"] == "en"
 
 

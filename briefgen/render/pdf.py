@@ -719,6 +719,18 @@ def _canvas_class(document: Document, theme: Theme, fonts: dict[str, str], plan,
             super().__init__(*args, **kwargs)
             self._pages: list[dict] = []
             self.showOutline()
+            if meta.date is not None:
+                # Creation and modification dates are the note's date (at 00:00 UTC), not the
+                # build's: the same note gives the same bytes, and the date means something.
+                import calendar
+                import time
+
+                stamp = self._doc._timeStamp
+                stamp.t = calendar.timegm(meta.date.timetuple())
+                stamp.lt = time.gmtime(stamp.t)
+                stamp.YMDhms = tuple(stamp.lt)[:6]
+                stamp.dhh = stamp.dmm = 0
+                stamp.tzname = "UTC"
 
         def showPage(self):  # noqa: N802
             self._pages.append(dict(self.__dict__))
