@@ -158,8 +158,12 @@ class _Builder:
                 continue
             except Exception:
                 if self.obj.debug:
-                    raise
-                _err(f"error: {path}: unexpected failure (a bug in briefgen); run with --debug for details")
+                    import traceback
+
+                    traceback.print_exc()
+                _err(f"error: {path}: unexpected failure (a bug in briefgen); "
+                     + ("please report the traceback above" if self.obj.debug
+                        else "run 'briefgen --debug build ...' to see the traceback"))
                 status = max(status, EXIT_BUG)
                 continue
             for warning in result.warnings:

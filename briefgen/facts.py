@@ -217,13 +217,11 @@ def user_loc(loc: tuple, data: object) -> tuple:
     """Map a pydantic error location to the path as written in the file.
 
     Drops the index that ``Sources`` adds when a single locator was written as a mapping, and
-    the field-name alias ``schema_``.
+    the union members pydantic names (``str``, ``FontFiles``).
     """
     out: list = []
     node = data
     for part in loc:
-        if part == "schema_":
-            part = "schema"
         if isinstance(part, int) and isinstance(node, dict):
             continue  # a single mapping accepted where a list is allowed
         if isinstance(part, str) and out and (

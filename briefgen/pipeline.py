@@ -84,16 +84,10 @@ def compose(
 def render(document: Document, theme: Theme, fmt: str) -> bytes:
     """Return the bytes of ``document`` in format ``fmt`` ("pdf" or "docx").
 
-    Raises RenderError (wrapping the renderer's own error) or ThemeError.
+    Raises RenderError or ThemeError for problems of the input; any other exception is a bug
+    in briefgen and propagates as it is (the CLI reports it with exit code 70).
     """
-    from briefgen.errors import BriefgenError
-
-    try:
-        return renderer(fmt)(document, theme)
-    except BriefgenError:
-        raise
-    except Exception as e:  # a renderer bug or a library limit: report it as a build failure
-        raise RenderError(f"the {fmt.upper()} renderer failed: {type(e).__name__}: {e}") from e
+    return renderer(fmt)(document, theme)
 
 
 def build(

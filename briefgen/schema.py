@@ -390,7 +390,7 @@ class FactsFile(_Model):
     quotation's ``speaker`` is the id of one of ``people``.
     """
 
-    schema_: Annotated[int, Field(alias="schema", ge=SCHEMA_VERSION, le=SCHEMA_VERSION)]
+    schema_version: Annotated[int, Field(alias="schema", ge=SCHEMA_VERSION, le=SCHEMA_VERSION)]
     classification: _text(80)
     note: Note
     source: Source

@@ -96,14 +96,14 @@ def _join(value: Any, separator: str = "", attribute: Any = None) -> Any:
     return Markup(md_escape(separator)).join(i if isinstance(i, Markup) else Markup(md_escape(i)) for i in items)
 
 
-def _filter(fn):
-    """Wrap a formatting function so a bad argument becomes a TemplateError-friendly error."""
+def _filter(fn, name: str):
+    """Wrap a formatting function so a bad argument becomes an error naming the filter."""
 
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
         except ValueError as e:
-            raise _FilterError(f"filter '{fn.__name__}': {e}") from None
+            raise _FilterError(f"filter '{name}': {e}") from None
 
     wrapper.__name__ = fn.__name__
     wrapper.__doc__ = fn.__doc__
@@ -115,13 +115,13 @@ class _FilterError(Exception):
 
 
 FILTERS = {
-    "money": _filter(format_money),
-    "number": _filter(format_number),
-    "figure": _filter(format_figure),
-    "date": _filter(format_date),
-    "daterange": _filter(format_date_range),
-    "natural_list": _filter(natural_list),
-    "plural": _filter(plural),
+    "money": _filter(format_money, "money"),
+    "number": _filter(format_number, "number"),
+    "figure": _filter(format_figure, "figure"),
+    "date": _filter(format_date, "date"),
+    "daterange": _filter(format_date_range, "daterange"),
+    "natural_list": _filter(natural_list, "natural_list"),
+    "plural": _filter(plural, "plural"),
 }
 """Filters every template can use, by name."""
 
@@ -209,7 +209,8 @@ def _render_limited(template, context: dict) -> str:
         for chunk in template.generate(context):
             size += len(chunk)
             if size > MAX_OUTPUT_CHARS:
-                raise _FilterError(f"the template produced more than {MAX_OUTPUT_CHARS:,} characters")
+                raise _FilterError(f"the template produced more than {MAX_OUTPUT_CHARS:,} characters "
+                                   f"({template.filename})")
             parts.append(chunk)
         return "".join(parts)
     finally:
@@ -364,7 +365,7 @@ def template_context(facts: FactsFile, *, date: dt.date) -> dict[str, Any]:
         "note_date": facts.note.date or date,
         "version": __version__,
         "person": facts.person,
-        "chart": _filter(chart_block),
+        "chart": _filter(chart_block, "chart"),
     }
 
 
@@ -403,6 +404,8 @@ def render_markdown(
         hint = f"did you mean {close[0]!r}?" if close else f"available: {', '.join(available) or 'none'}"
         missing = e.name if e.name != name else name
         where, line = _template_frame(e)
+        if where is None and missing != name:
+            where, line = _line_naming(env, name, str(missing))
         if where is None:
             where = facts_path
         if missing != name:
@@ -439,6 +442,18 @@ def render_markdown(
     except (TypeError, ValueError, KeyError, AttributeError, ArithmeticError, IndexError) as e:
         where, line = _template_frame(e)
         raise TemplateError(f"the template failed: {type(e).__name__}: {e}", path=where, line=line) from None
+
+
+def _line_naming(env, name: str, needle: str) -> tuple[str | None, int | None]:
+    """Return (file, line) of the first line of template ``name`` that mentions ``needle``."""
+    try:
+        source, filename, _ = env.loader.get_source(env, name)
+    except Exception:  # the template itself is what is missing
+        return None, None
+    for number, text in enumerate(source.splitlines(), 1):
+        if needle in text:
+            return filename, number
+    return filename, None
 
 
 def _check_block_names(env, template) -> None:

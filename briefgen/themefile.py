@@ -68,7 +68,7 @@ class Colours(_Model):
 class ThemeFile(_Model):
     """The theme file, schema version 1."""
 
-    schema_: Literal[1, "1"] = Field(alias="schema")
+    schema_version: Literal[1, "1"] = Field(alias="schema")
     page_size: Literal["A4", "Letter"]
     margins_mm: Margins
     fonts: Fonts

@@ -82,4 +82,4 @@ def test_bad_filter_argument_names_the_line(tmp_path):
     with pytest.raises(TemplateError) as info:
         render_with(tmp_path, "line one\n{{ 5|money('LNG') }}\n")
     assert info.value.problems[0].line == 2
-    assert "filter 'format_money'" in info.value.problems[0].message
+    assert "filter 'money'" in info.value.problems[0].message

@@ -40,7 +40,10 @@ __all__ = ["render_pdf"]
 
 MM = 72 / 25.4  # points per millimetre
 SHORT_LIST = 6
-"""Lists of at most this many items are kept on one page when they fit in 45% of it."""
+"""Lists of at most this many items are kept on one page when they fit in ``KEEP_WHOLE`` of it."""
+KEEP_WHOLE = 0.25
+"""Largest share of a page moved whole to keep a short list (with its heading) together: more
+would leave too much white space behind."""
 
 
 def render_pdf(document: Document, theme: Theme) -> bytes:
@@ -262,8 +265,14 @@ class _Flowables:
             elif (isinstance(block, (BulletList, OrderedList)) and len(block.items) <= SHORT_LIST
                   and not _in_heading_chain(parts, i)):
                 room = self._room(flowables, width, cap=False)
-                if room <= self.frame_height * 0.45:
+                if room <= self.frame_height * KEEP_WHOLE:
                     out.append(CondPageBreak(room))
+            if (isinstance(block, (BulletList, OrderedList)) and len(block.items) >= 3
+                    and len(flowables) == len(block.items)):
+                # Never one item alone at the top of a page: the last two go together.
+                tail = self._room(flowables[-2:], width, cap=False)
+                if tail <= self.frame_height * KEEP_WHOLE:
+                    flowables = [*flowables[:-2], CondPageBreak(tail), *flowables[-2:]]
             out.extend(flowables)
         return out
 
@@ -289,7 +298,7 @@ class _Flowables:
             whole = following[0][1]
             short = isinstance(following[0][0], (BulletList, OrderedList)) and (
                 len(following[0][0].items) <= SHORT_LIST
-                and self._room(chain + whole, width, cap=False) <= self.frame_height * 0.45
+                and self._room(chain + whole, width, cap=False) <= self.frame_height * KEEP_WHOLE
             )
             chain += whole if short else whole[:1]
         return chain
