@@ -130,3 +130,21 @@ def test_template_given_as_a_path(tmp_path):
     assert result.returncode == 0, result.stderr
     md = (tmp_path / "out" / "pakistan-azerbaijan-2024-07.md").read_text(encoding="utf-8")
     assert md.endswith("From South and Central Asia Desk.\n")
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_an_internal_error_exits_70_and_debug_shows_the_traceback(monkeypatch, tmp_path, debug):
+    from click.testing import CliRunner
+
+    import briefgen.pipeline
+    from briefgen.cli import cli
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(briefgen.pipeline, "build", crash)
+    args = (["--debug"] if debug else []) + ["build", str(BUNDLED), "-o", str(tmp_path)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 70
+    assert "unexpected failure (a bug in briefgen)" in result.output
+    assert ("Traceback" in result.output) is debug
