@@ -37,6 +37,7 @@ from briefgen.model import (
     Text,
     plain_text,
 )
+from briefgen.render.layout import share_widths
 from briefgen.theme import Theme
 
 __all__ = ["render_docx"]
@@ -601,9 +602,8 @@ def _chart_png(chart: Chart, theme: Theme, width_mm: float, fallbacks: list | No
 
 
 def _column_widths_mm(table: Table, ncols: int, width_mm: float) -> list[float]:
-    """Return column widths (mm) summing to ``width_mm``, by the same rule as the PDF's: each
-    column gets room for its longest word (at most 45% of the width), the rest goes to columns
-    by how much more their longest cell needs. Text length stands in for measured width."""
+    """Return column widths (mm) summing to ``width_mm``, by the PDF's rule
+    (``layout.share_widths``); character counts stand in for measured widths."""
     from briefgen.model import plain_text
 
     minimum = [4.0] * ncols
@@ -616,16 +616,9 @@ def _column_widths_mm(table: Table, ncols: int, width_mm: float) -> list[float]:
             natural[i] = max(natural[i], len(text) + 2)
     char_mm = 2.1  # an average character at 10 pt, in mm, generously
     padding_mm = 3.5  # the cell's left and right margins
-    minimum = [min(max(m * char_mm + padding_mm, 10.0), width_mm * 0.45) for m in minimum]
+    minimum = [max(m * char_mm + padding_mm, 10.0) for m in minimum]
     natural = [n * char_mm + padding_mm for n in natural]
-    natural = [min(max(n, m), width_mm) for n, m in zip(natural, minimum)]
-    if sum(minimum) >= width_mm:
-        return [width_mm * m / sum(minimum) for m in minimum]
-    if sum(natural) <= width_mm:
-        return [n + (width_mm - sum(natural)) * n / sum(natural) for n in natural]
-    extra = [n - m for n, m in zip(natural, minimum)]
-    spare = width_mm - sum(minimum)
-    return [m + spare * e / sum(extra) for m, e in zip(minimum, extra)]
+    return share_widths(minimum, natural, width_mm)
 
 
 def _shade(cell, hex_colour: str) -> None:

@@ -34,6 +34,7 @@ from briefgen.model import (
     Text,
     plain_text,
 )
+from briefgen.render.layout import fit_text, share_widths
 from briefgen.theme import Theme
 
 __all__ = ["render_pdf"]
@@ -564,11 +565,7 @@ class _Flowables:
             x += stringWidth(run, name, size)
 
     def _fit(self, text: str, font: str, size: float, room: float, role: str) -> str:
-        if self._width(text, font, size, role) <= room:
-            return text
-        while text and self._width(text + "…", font, size, role) > room:
-            text = text[:-1]
-        return text.rstrip() + "…"
+        return fit_text(text, lambda t: self._width(t, font, size, role), room)
 
     def _two_lines(self, text: str, font: str, size: float, room: float) -> list[str]:
         """Return ``text`` wrapped into at most two lines of ``room`` points, the second cut
@@ -659,9 +656,7 @@ def chart_geometry(chart: Chart, width: float, size: float) -> dict:
 def _column_widths(rows: list[list], width: float) -> list[float]:
     """Return column widths (points) summing to ``width`` for a table of Paragraph cells.
 
-    Every column gets at least the width of its longest word, so words are not broken when they
-    can fit; the rest of the width goes to columns in proportion to how much more they need to
-    show their longest cell on one line.
+    Measures each cell with the fonts' metrics; ``layout.share_widths`` decides.
     """
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
@@ -677,20 +672,7 @@ def _column_widths(rows: list[list], width: float) -> list[float]:
             bold = style.fontName
             minimum[i] = max(minimum[i], max(stringWidth(w, bold, style.fontSize) for w in words) + pad)
             natural[i] = max(natural[i], stringWidth(text, bold, style.fontSize) + pad)
-    # A single enormous word (a URL, an identifier) may take at most 45% of the width and is
-    # broken inside its cell; it must not squeeze the other columns to a letter each.
-    minimum = [min(m, width * 0.45) for m in minimum]
-    natural = [min(max(n, m), width) for n, m in zip(natural, minimum)]
-    if sum(minimum) >= width:  # even single words do not fit: share by need, words will break
-        return [width * m / sum(minimum) for m in minimum]
-    if sum(natural) <= width:
-        spare = width - sum(natural)
-        return [n + spare * n / sum(natural) for n in natural]
-    extra = [n - m for n, m in zip(natural, minimum)]
-    spare = width - sum(minimum)
-    if sum(extra) <= 0:
-        return [m + spare / len(minimum) for m in minimum]
-    return [m + spare * e / sum(extra) for m, e in zip(minimum, extra)]
+    return share_widths(minimum, natural, width)
 
 
 def _canvas_class(document: Document, theme: Theme, fonts: dict[str, str], plan, fallback_names: dict):
@@ -699,17 +681,19 @@ def _canvas_class(document: Document, theme: Theme, fonts: dict[str, str], plan,
 
     from briefgen.fonts import segments
 
+    def runs_of(text: str, font: str) -> list[tuple[str, str]]:
+        return [(run, fallback_names[f] if f else font) for run, f in segments(text, plan, "heading")]
+
+    def width_of(text: str, font: str, font_size: float) -> float:
+        return sum(stringWidth(run, name, font_size) for run, name in runs_of(text, font))
+
     def fit(text: str, font: str, font_size: float, room: float) -> str:
-        """Return ``text``, cut with an ellipsis to fit ``room`` points (running texts are one line)."""
-        if stringWidth(text, font, font_size) <= room:
-            return text
-        while text and stringWidth(text + "…", font, font_size) > room:
-            text = text[:-1]
-        return text.rstrip() + "…"
+        """Return ``text`` cut to fit ``room`` points: running texts are one line."""
+        return fit_text(text, lambda t: width_of(t, font, font_size), room)
 
     def draw(canvas, x: float, y: float, text: str, font: str, font_size: float, align: str) -> None:
-        runs = [(run, fallback_names[f] if f else font) for run, f in segments(text, plan, "heading")]
-        width = sum(stringWidth(run, name, font_size) for run, name in runs)
+        runs = runs_of(text, font)
+        width = width_of(text, font, font_size)
         x = {"left": x, "center": x - width / 2, "right": x - width}[align]
         for run, name in runs:
             canvas.setFont(name, font_size)

@@ -1,0 +1,49 @@
+"""Layout rules both renderers share, as pure functions of measurements.
+
+The PDF measures text with the fonts' metrics, the DOCX estimates it from character counts;
+given those measurements, the decisions (how a table's width is shared, how a line is cut) are
+made here once, so the two formats follow the same rules.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+__all__ = ["share_widths", "fit_text", "MAX_WORD_SHARE"]
+
+MAX_WORD_SHARE = 0.45
+"""Largest share of a table's width one column's longest word may claim."""
+
+
+def share_widths(minimum: list[float], natural: list[float], width: float) -> list[float]:
+    """Return column widths summing to ``width`` (any unit).
+
+    ``minimum[i]`` is what column ``i`` needs for its longest word, ``natural[i]`` what it needs
+    to show its longest cell on one line. Every column gets its minimum, but no single enormous
+    word (a URL, an identifier) may claim more than ``MAX_WORD_SHARE`` of the width, where it is
+    broken inside its cell instead of squeezing the other columns to a letter each. The rest of
+    the width goes to the columns in proportion to how much more they need.
+    """
+    minimum = [min(m, width * MAX_WORD_SHARE) for m in minimum]
+    natural = [min(max(n, m), width) for n, m in zip(natural, minimum)]
+    if sum(minimum) >= width:  # even single words do not fit: share by need, words will break
+        return [width * m / sum(minimum) for m in minimum]
+    if sum(natural) <= width:
+        spare = width - sum(natural)
+        return [n + spare * n / sum(natural) for n in natural]
+    extra = [n - m for n, m in zip(natural, minimum)]
+    spare = width - sum(minimum)
+    if sum(extra) <= 0:
+        return [m + spare / len(minimum) for m in minimum]
+    return [m + spare * e / sum(extra) for m, e in zip(minimum, extra)]
+
+
+def fit_text(text: str, width_of: Callable[[str], float], room: float) -> str:
+    """Return ``text``, cut at the end with an ellipsis so that ``width_of`` it is at most
+    ``room``; unchanged when it already fits. For one-line texts: running headers, footers and
+    chart labels."""
+    if width_of(text) <= room:
+        return text
+    while text and width_of(text + "…") > room:
+        text = text[:-1]
+    return text.rstrip() + "…"
