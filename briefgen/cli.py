@@ -168,6 +168,9 @@ class _Builder:
                 continue
             for warning in result.warnings:
                 _err(f"warning: {warning}")
+            for name, file, origin in result.templates:
+                # A templates/ folder shipped beside a facts file changes the note: say so.
+                _err(f"note: template {name} from {file} ({origin}), not the built-in")
             for out in result.outputs:
                 click.echo(str(out))
             _err(f"built {path} in {time.perf_counter() - started:.2f} s")

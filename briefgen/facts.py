@@ -7,7 +7,6 @@ file at once, each with ``file:line:column``, the field path and what to do.
 from __future__ import annotations
 
 import difflib
-import stat
 import types
 import typing
 from pathlib import Path
@@ -36,30 +35,10 @@ def read_yaml_file(path: str | Path) -> str:
 
     Raises FactsError if it is missing, a folder, unreadable, over ``MAX_BYTES`` or not UTF-8.
     """
+    from briefgen.files import read_bytes
+
     shown = str(path)
-    p = Path(path)
-    try:
-        if p.is_dir():
-            raise FactsError("is a folder, not a YAML file", path=shown)
-        mode = p.stat().st_mode
-        if not stat.S_ISREG(mode):
-            raise FactsError("is not a regular file (a device, pipe or socket)", path=shown,
-                             hint="save the facts to a file and pass its path")
-        size = p.stat().st_size
-        if size > MAX_BYTES:
-            raise FactsError(
-                f"the file is {size:,} bytes; the limit is {MAX_BYTES:,} bytes", path=shown
-            )
-        with p.open("rb") as handle:  # bounded even if the file grows while we read it
-            data = handle.read(MAX_BYTES + 1)
-        if len(data) > MAX_BYTES:
-            raise FactsError(f"the file is larger than the limit of {MAX_BYTES:,} bytes", path=shown)
-    except FileNotFoundError:
-        raise FactsError("no such file", path=shown, hint="check the path") from None
-    except PermissionError:
-        raise FactsError("permission denied: cannot read the file", path=shown) from None
-    except OSError as e:
-        raise FactsError(f"cannot read the file: {e.strerror}", path=shown) from None
+    data = read_bytes(path, limit=MAX_BYTES, error=FactsError, shown=shown)
     return decode_text(data, shown)
 
 

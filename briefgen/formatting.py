@@ -49,16 +49,39 @@ def is_currency(unit: str) -> bool:
     return unit in CURRENCIES
 
 
+MAX_DIGITS = 40
+"""Most significant digits a number to format may have."""
+MAX_EXPONENT = 30
+"""Numbers to format lie between 10**-MAX_EXPONENT and 10**MAX_EXPONENT (or are 0)."""
+
+
 def _decimal(value: Any) -> Decimal:
+    """Return ``value`` as a Decimal within the digit budget; raises ValueError otherwise.
+
+    The budget is checked before any conversion that could take long: ``"1e1000000"`` would
+    otherwise become a million-digit integer when printed."""
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, str)):
-        raise ValueError(f"expected a number, got {value!r}")
+        raise ValueError(f"expected a number, got {_short(value)}")
+    if isinstance(value, int) and value.bit_length() > 4 * MAX_DIGITS:
+        raise ValueError(f"the number has more than {MAX_DIGITS} digits")
+    if isinstance(value, str) and len(value.strip()) > 2 * MAX_DIGITS:
+        raise ValueError(f"expected a number of at most {MAX_DIGITS} digits, got {_short(value)}")
     try:
-        result = Decimal(str(value))
+        result = Decimal(str(value).strip())
     except Exception:
-        raise ValueError(f"expected a number, got {value!r}") from None
+        raise ValueError(f"expected a number, got {_short(value)}") from None
     if not result.is_finite():
-        raise ValueError(f"expected a finite number, got {value!r}")
+        raise ValueError(f"expected a finite number, got {_short(value)}")
+    if result and not -MAX_EXPONENT <= result.adjusted() <= MAX_EXPONENT:
+        raise ValueError(f"{_short(value)} is out of range (10^-{MAX_EXPONENT} to 10^{MAX_EXPONENT})")
+    if len(result.as_tuple().digits) > MAX_DIGITS:
+        raise ValueError(f"the number has more than {MAX_DIGITS} significant digits")
     return result
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def format_number(value: Any) -> str:

@@ -33,6 +33,8 @@ class BuildResult:
     facts: Path
     outputs: tuple[Path, ...]
     warnings: tuple[str, ...] = ()
+    templates: tuple[tuple[str, Path, str], ...] = ()
+    """Every template file the build read that is not a built-in: (name, file, origin)."""
 
 
 def compose(
@@ -40,23 +42,25 @@ def compose(
     *,
     date: dt.date,
     template: str | None = None,
-    search_path: list[Path] | None = None,
+    search_path: list[Path] | list[tuple[Path, str]] | None = None,
     facts_path: str | None = None,
+    used: dict | None = None,
 ) -> tuple[str, Document]:
     """Return (Markdown, Document) for ``facts`` filled into ``template``.
 
-    ``date`` is the build date (used when the facts give no ``note.date``). Raises TemplateError
-    or MarkupError.
+    ``date`` is the build date (used when the facts give no ``note.date``). ``search_path``:
+    template folders, or (folder, origin) pairs. ``used``, when given, is filled with the template
+    files read: name -> (file, origin). Raises TemplateError or MarkupError.
     """
     from briefgen.markup import parse
-    from briefgen.templating import render_markdown
+    from briefgen.templating import render_template
 
     from dataclasses import replace
 
     from briefgen.errors import TemplateError
 
     try:
-        markdown = render_markdown(
+        markdown, loaded = render_template(
             facts, template=template, search_path=search_path, date=date, facts_path=facts_path
         )
     except TemplateError as e:
@@ -67,6 +71,8 @@ def compose(
             replace(p, message=f"{p.message} (building {facts_path})") if p.path != facts_path else p
             for p in e.problems
         ]) from None
+    if used is not None:
+        used.update(loaded)
     document = parse(markdown, source=f"{template or 'briefing-note'} (rendered Markdown)",
                      creator=f"briefgen {__version__}")
     if document.meta.classification not in ("", facts.classification):
@@ -117,14 +123,16 @@ def build(
 
     theme = theme or default_theme()
     facts = load_facts(facts_path)
-    search_path = [folder for folder, _ in template_search_path(template_dirs, facts_path)]
+    search_path = template_search_path(template_dirs, facts_path)
     warnings = check_facts_text(facts, theme, facts_path, missing=missing_glyphs)
+    used: dict[str, tuple[Path, str]] = {}
     markdown, document = compose(
         facts,
         date=date or dt.date.today(),
         template=template,
         search_path=search_path,
         facts_path=str(facts_path),
+        used=used,
     )
     document, more = check_document_text(document, theme, missing=missing_glyphs)
     if not warnings:  # the facts check already named these characters, field by field
@@ -135,7 +143,8 @@ def build(
     ensure_folder(out_dir)
     files = [(output_path(facts_path, out_dir, fmt), data) for fmt, data in payloads.items()]
     write_all_atomic(files)
-    return BuildResult(facts_path, tuple(path for path, _ in files), tuple(warnings))
+    own = tuple((name, path, origin) for name, (path, origin) in sorted(used.items()) if origin != "built-in")
+    return BuildResult(facts_path, tuple(path for path, _ in files), tuple(warnings), own)
 
 
 def output_path(facts_path: Path, out_dir: Path, fmt: str) -> Path:

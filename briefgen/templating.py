@@ -1,15 +1,17 @@
 """The Jinja environment that turns a ``FactsFile`` into Markdown-flavoured text.
 
-Templates run in Jinja's ``SandboxedEnvironment`` with ``StrictUndefined``: a misspelt variable is
-an error, not an empty string, and a template cannot reach Python internals. Every value a
+Templates run in ``sandbox.BriefSandbox`` with ``StrictUndefined``: a misspelt variable is an error,
+not an empty string. They see only plain, read-only data (``plaindata.to_plain``), may call only
+briefgen's functions, macros and a few allowed methods, and every operation that builds text is
+bounded (see ``briefgen.sandbox``). Every value a
 template prints with ``{{ ... }}`` is escaped for Markdown (characters that start markup get a
 backslash and line breaks become spaces), so a fact's ``*``, ``_``, ``#``, ``|``, ``<`` or ``&``
 appears literally in the note instead of becoming markup. Values already Markdown (macro and
 block output, ``|safe``, ``|tojson``, ``chart()``) are inserted as they are.
 
 Templates are looked up by name along a search path (folders tried in order, the built-in
-templates last); ``FileSystemLoader`` refuses ``..`` and absolute names, so a template cannot
-include files from outside the path.
+templates last); ``sandbox.BoundedLoader`` refuses ``..``, absolute names and names that a
+symbolic link leads out of their folder, so a template cannot include files from outside the path.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import datetime as dt
 import difflib
 import re
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 from briefgen import __version__
@@ -81,19 +84,14 @@ def _finalize(value: Any) -> Any:
     already Markdown, is not escaped a second time."""
     from markupsafe import Markup
 
+    from briefgen.sandbox import check_text
+
     if value is None:
         return Markup("")
     if isinstance(value, Markup):
         return value
+    check_text(value, "printing the value")
     return Markup(md_escape(value))
-
-
-def _join(value: Any, separator: str = "", attribute: Any = None) -> Any:
-    """``join`` that escapes items for Markdown (Jinja's escapes them for HTML)."""
-    from markupsafe import Markup
-
-    items = [getattr(v, attribute) if attribute else v for v in value]
-    return Markup(md_escape(separator)).join(i if isinstance(i, Markup) else Markup(md_escape(i)) for i in items)
 
 
 def _filter(fn, name: str):
@@ -114,64 +112,48 @@ class _FilterError(Exception):
     pass
 
 
+def _natural_list(items: Any, conjunction: Any = "and") -> str:
+    """``natural_list``, refused before joining if the result would pass the sandbox's limit."""
+    from briefgen.sandbox import check_size
+
+    from briefgen.sandbox import check_text
+
+    items = list(items)
+    for item in items:
+        check_text(item, "the filter 'natural_list'")
+    words = [str(i) for i in items]
+    check_size(sum(len(w) + 2 for w in words) + len(str(conjunction)), "the filter 'natural_list'")
+    return natural_list(words, str(conjunction))
+
+
 FILTERS = {
     "money": _filter(format_money, "money"),
     "number": _filter(format_number, "number"),
     "figure": _filter(format_figure, "figure"),
     "date": _filter(format_date, "date"),
     "daterange": _filter(format_date_range, "daterange"),
-    "natural_list": _filter(natural_list, "natural_list"),
+    "natural_list": _filter(lambda items, conjunction="and": _natural_list(items, conjunction), "natural_list"),
     "plural": _filter(plural, "plural"),
 }
 """Filters every template can use, by name."""
 
 
-MAX_OUTPUT_CHARS = 5_000_000
-"""Longest Markdown a template may produce (a note is typically 20,000 characters)."""
-MAX_SECONDS = 20
-"""Longest a template may run, in seconds (enforced where the platform has SIGALRM)."""
-MAX_VALUE_CHARS = 1_000_000
-"""Longest string or list a template expression may build with ``*`` or ``~``."""
+def make_environment(search_path: list[Path] | list[tuple[Path, str]]):
+    """Return a sandboxed Jinja environment (``sandbox.BriefSandbox``) that loads templates from
+    ``search_path`` in order, with briefgen's filters.
 
-
-def _sandbox_class():
-    from jinja2.sandbox import SandboxedEnvironment
-
-    class BriefSandbox(SandboxedEnvironment):
-        """Jinja's sandbox, plus limits on what ``*``, ``**`` and ``~`` may build, so a template
-        cannot exhaust memory or the CPU with ``'x' * 10**9`` or ``9 ** 9 ** 9``."""
-
-        intercepted_binops = frozenset({"*", "**"})
-
-        def call_binop(self, context, operator, left, right):
-            from jinja2.exceptions import SecurityError
-
-            if operator == "**":
-                if isinstance(right, (int, float)) and abs(right) > 100:
-                    raise SecurityError(f"the exponent {right} is too large (limit 100)")
-                if isinstance(left, (int, float)) and abs(left) > 10**6 and right > 10:
-                    raise SecurityError("the power is too large")
-            if operator == "*":
-                for seq, n in ((left, right), (right, left)):
-                    if isinstance(seq, (str, list, tuple)) and isinstance(n, int):
-                        if len(seq) * n > MAX_VALUE_CHARS:
-                            raise SecurityError(
-                                f"the result would have {len(seq) * n:,} items (limit {MAX_VALUE_CHARS:,})"
-                            )
-            return super().call_binop(context, operator, left, right)
-
-    return BriefSandbox
-
-
-def make_environment(search_path: list[Path]):
-    """Return a sandboxed Jinja environment that loads templates from ``search_path`` in order.
-
-    ``search_path`` is a list of folders; the built-in templates folder should be last.
+    ``search_path`` is a list of folders, or of (folder, origin) pairs as returned by
+    ``template_search_path``; the built-in templates folder should be last. The loader
+    (``env.loader``, a ``sandbox.BoundedLoader``) records in ``loaded`` which file each template
+    name came from.
     """
-    from jinja2 import FileSystemLoader, StrictUndefined
+    from jinja2 import StrictUndefined
 
-    env = _sandbox_class()(
-        loader=FileSystemLoader([str(p) for p in search_path]),
+    from briefgen.sandbox import BoundedLoader, BriefSandbox
+
+    folders = [(Path(p), "template dir") if not isinstance(p, tuple) else p for p in search_path]
+    env = BriefSandbox(
+        loader=BoundedLoader(folders),
         undefined=StrictUndefined,
         autoescape=True,
         finalize=_finalize,
@@ -179,56 +161,37 @@ def make_environment(search_path: list[Path]):
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(FILTERS)
+    env.add_filters(FILTERS)
     # Characters outside the BMP stay characters: escaped as surrogate pairs, they do not
-    # survive the front matter's YAML.
-    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
-    env.filters["join"] = _join
-    # Jinja's replace HTML-escapes under autoescape; on plain text it is an ordinary replace.
-    env.filters["replace"] = lambda value, old, new, count=-1: str(value).replace(str(old), str(new), count)
+    # survive the front matter's YAML. Records, decimals and dates print as JSON data.
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False, "default": _json_default}
     return env
 
 
-def _render_limited(template, context: dict) -> str:
-    """Render ``template`` with limits on output size and (where SIGALRM exists, in the main
-    thread) on time. Raises TemplateError when a limit is hit."""
-    import signal
-    import threading
+def _json_default(value: Any) -> Any:
+    from decimal import Decimal
 
-    use_alarm = hasattr(signal, "SIGALRM") and threading.current_thread() is threading.main_thread()
+    from briefgen.plaindata import Record
+    from briefgen.schema import PartialDate
 
-    def on_alarm(signum, frame):
-        raise _TemplateTimeout()
-
-    previous = signal.signal(signal.SIGALRM, on_alarm) if use_alarm else None
-    if use_alarm:
-        signal.setitimer(signal.ITIMER_REAL, MAX_SECONDS)
-    try:
-        parts: list[str] = []
-        size = 0
-        for chunk in template.generate(context):
-            size += len(chunk)
-            if size > MAX_OUTPUT_CHARS:
-                raise _FilterError(f"the template produced more than {MAX_OUTPUT_CHARS:,} characters "
-                                   f"({template.filename})")
-            parts.append(chunk)
-        return "".join(parts)
-    finally:
-        if use_alarm:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
+    if isinstance(value, Record):
+        return dict(value)
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (dt.date, PartialDate)):
+        return value.isoformat() if isinstance(value, dt.date) else value.iso()
+    raise TypeError(f"{type(value).__name__} cannot be written as JSON")
 
 
-class _TemplateTimeout(Exception):
-    pass
-
-
-def resolve_template(name_or_path: str | None, search_path: list[Path]) -> tuple[list[Path], str]:
+def resolve_template(
+    name_or_path: str | None, search_path: list[tuple[Path, str]]
+) -> tuple[list[tuple[Path, str]], str]:
     """Return (search path, template name) for ``--template NAME_OR_PATH``.
 
-    A path to an existing file puts its folder first on the search path; a name is looked up
-    along ``search_path`` (``.md.j2`` is added when missing). Raises TemplateError if a path
-    does not exist.
+    ``search_path`` is a list of (folder, origin) pairs. A path to an existing file puts its
+    folder first on the search path (origin "--template"); a name is looked up along
+    ``search_path`` (``.md.j2`` is added when missing). Raises TemplateError if a path does not
+    exist.
     """
     name = name_or_path or DEFAULT_TEMPLATE
     candidate = Path(name)
@@ -237,7 +200,7 @@ def resolve_template(name_or_path: str | None, search_path: list[Path]) -> tuple
                             hint="give a .md.j2 file, or add the folder with --template-dir and name a template")
     if candidate.suffix or "/" in name or "\\" in name:
         if candidate.is_file():
-            return [candidate.resolve().parent, *search_path], candidate.name
+            return [(candidate.resolve().parent, "--template"), *search_path], candidate.name
         if "/" in name or "\\" in name:
             raise TemplateError("no such template file", path=name, hint="check the path")
     if not name.endswith(TEMPLATE_SUFFIX):
@@ -315,26 +278,32 @@ def md_plain(value: Any) -> str:
 FILTERS["md_plain"] = md_plain
 
 
+_FIGURE_KEYS = ("label", "value", "unit", "per", "kind")
+
+
 def chart_block(figures: Any, title: str = "") -> Any:
     """Return a fenced ```` ```chart ```` block (safe Markdown) drawing ``figures`` as bars.
 
-    ``figures`` is a list of ``Figure`` sharing one unit; raises ValueError if they do not, or
-    if the list is empty. The template function ``chart(figures, title)``.
+    ``figures`` is a list of figures (the ``Record``s of ``figures`` or ``area.figures``)
+    sharing one unit and ``per``. Raises ValueError if they do not, if an item is not a figure,
+    or if the list is empty or longer than 12. The template function ``chart(figures, title)``.
     """
     import json
 
     from markupsafe import Markup
 
-    figures = list(figures)
+    figures = list(figures)[:13]
     if not figures:
         raise ValueError("chart() needs at least one figure")
-    units = {(f.unit, f.per) for f in figures}
+    if any(not isinstance(f, Mapping) or any(k not in f for k in _FIGURE_KEYS) for f in figures):
+        raise ValueError("chart() takes figures (from figures or area.figures), nothing else")
+    units = {(f["unit"], f["per"]) for f in figures}
     if len(units) > 1:
         raise ValueError(f"chart() figures must share one unit; got {sorted(u for u, _ in units)}")
     spec = {
         "title": str(title),
-        "unit": figures[0].unit,
-        "bars": [{"label": f.label, "value": str(f.value), "kind": f.kind} for f in figures],
+        "unit": str(figures[0]["unit"]),
+        "bars": [{"label": str(f["label"]), "value": str(f["value"]), "kind": str(f["kind"])} for f in figures],
     }
     # JSON escapes nothing Markdown-special inside a fence; a fence cannot be closed from inside
     # because the JSON is on one line.
@@ -343,29 +312,45 @@ def chart_block(figures: Any, title: str = "") -> Any:
 
 
 def template_context(facts: FactsFile, *, date: dt.date) -> dict[str, Any]:
-    """Return the variables every template gets.
+    """Return the variables every template gets: plain, read-only data only.
 
-    ``facts`` (the whole ``FactsFile``) and, for brevity, its parts: ``note``, ``source``,
-    ``event``, ``people``, ``areas``, ``quotes``, ``classification``; ``figures`` (every figure,
-    top-level first, then each area's), ``headline_figures``; ``note_date`` (the note's date:
-    ``note.date`` or the build date); ``version`` (briefgen's); the function ``person(id)``.
+    ``facts`` (the whole facts file as a ``Record``) and, for brevity, its parts: ``note``,
+    ``source``, ``event``, ``people``, ``areas``, ``quotes``, ``classification``; ``figures``
+    (every figure, top-level first, then each area's), ``headline_figures``; ``note_date``
+    (``note.date`` or the build date, a ``datetime.date``); ``version`` (briefgen's); the
+    functions ``person(id)`` and ``chart(figures, title)``. Records, tuples, ``str``,
+    ``Decimal``, ``int``, ``bool``, ``None``, dates and ``PartialDate`` only: no model object
+    and no method of one reaches a template.
     """
-    figures = facts.all_figures()
+    from briefgen.plaindata import to_plain
+    from briefgen.sandbox import TemplateFunction
+
+    data = to_plain(facts)
+    figures = (*data.figures, *(f for area in data.areas for f in area.figures))
+    people = {p.id: p for p in data.people}
+
+    def person(person_id: Any) -> Any:
+        """The person with id ``person_id``; raises ValueError if there is none."""
+        try:
+            return people[person_id]
+        except (KeyError, TypeError):
+            raise ValueError(f"person(): no one in people has the id {person_id!r}") from None
+
     return {
-        "facts": facts,
-        "note": facts.note,
-        "source": facts.source,
-        "event": facts.event,
-        "people": facts.people,
-        "areas": facts.areas,
-        "quotes": facts.quotes,
-        "classification": facts.classification,
+        "facts": data,
+        "note": data.note,
+        "source": data.source,
+        "event": data.event,
+        "people": data.people,
+        "areas": data.areas,
+        "quotes": data.quotes,
+        "classification": data.classification,
         "figures": figures,
-        "headline_figures": [f for f in figures if f.headline],
-        "note_date": facts.note.date or date,
+        "headline_figures": tuple(f for f in figures if f.headline),
+        "note_date": data.note.date or date,
         "version": __version__,
-        "person": facts.person,
-        "chart": _filter(chart_block, "chart"),
+        "person": TemplateFunction(_filter(person, "person"), "person"),
+        "chart": TemplateFunction(_filter(chart_block, "chart"), "chart"),
     }
 
 
@@ -373,30 +358,50 @@ def render_markdown(
     facts: FactsFile,
     *,
     template: str | None = None,
-    search_path: list[Path] | None = None,
+    search_path: list[Path] | list[tuple[Path, str]] | None = None,
     date: dt.date,
     facts_path: str | None = None,
 ) -> str:
-    """Return the Markdown text of ``template`` filled with ``facts``.
+    """Return the Markdown text of ``template`` filled with ``facts``; see ``render_template``."""
+    return render_template(facts, template=template, search_path=search_path, date=date,
+                           facts_path=facts_path)[0]
 
-    ``search_path`` defaults to the built-in templates only. ``date`` is the build date, used when
-    the facts give no ``note.date``. Raises TemplateError naming the template file and line for a
-    missing template, a syntax error, an undefined variable (with a close name suggested) or a
-    bad filter argument.
+
+def render_template(
+    facts: FactsFile,
+    *,
+    template: str | None = None,
+    search_path: list[Path] | list[tuple[Path, str]] | None = None,
+    date: dt.date,
+    facts_path: str | None = None,
+) -> tuple[str, dict[str, tuple[Path, str]]]:
+    """Return (Markdown, templates used) for ``template`` filled with ``facts``.
+
+    ``search_path``: folders or (folder, origin) pairs, default the built-in templates only.
+    ``date`` is the build date, used when the facts give no ``note.date``. The templates used map
+    each template name read (the template, what it extends, includes and imports) to (file,
+    origin). Raises TemplateError naming the template file and line for a missing template, a
+    syntax error, an undefined variable (with a close name suggested), a bad filter argument,
+    anything the sandbox refuses, a limit passed or a time-out.
     """
     import jinja2
 
-    path_list, name = resolve_template(template, list(search_path or [BUILTIN_TEMPLATES]))
+    from briefgen.files import OutsideRootError
+    from briefgen.sandbox import TemplateEscapeError, TemplateLimitError, render_bounded
+
+    pairs = [(Path(p), "built-in" if Path(p) == BUILTIN_TEMPLATES else "template dir")
+             if not isinstance(p, tuple) else p for p in (search_path or [BUILTIN_TEMPLATES])]
+    path_list, name = resolve_template(template, pairs)
     env = make_environment(path_list)
     context = template_context(facts, date=date)
     try:
         tmpl = env.get_template(name)
         _check_block_names(env, tmpl)
-        return _render_limited(tmpl, context)
+        return render_bounded(tmpl, context), dict(env.loader.loaded)
     except jinja2.TemplateNotFound as e:
         available = sorted(
             p.name.removesuffix(TEMPLATE_SUFFIX)
-            for folder in path_list
+            for folder, _ in path_list
             if Path(folder).is_dir()
             for p in Path(folder).glob(f"*{TEMPLATE_SUFFIX}")
         )
@@ -420,16 +425,29 @@ def render_markdown(
         raise TemplateError(
             f"undefined: {e.message}", path=where, line=line, hint=_suggest(str(e.message), context)
         ) from None
+    except TemplateLimitError as e:
+        where, line = _template_frame(e)
+        if where is None:
+            where, line = e.location
+        raise TemplateError(f"template limit: {e}", path=where or name, line=line,
+                            hint="a note needs far less; look for a loop or a large width or count") from None
+    except (TemplateEscapeError, OutsideRootError) as e:
+        where, line = _template_frame(e)
+        raise TemplateError(f"not allowed in a template: {e}", path=where or name, line=line,
+                            hint="copy the template into the template folder instead of linking to it") from None
     except jinja2.exceptions.SecurityError as e:
         where, line = _template_frame(e)
-        raise TemplateError(f"not allowed in a template: {e}", path=where, line=line) from None
+        raise TemplateError(f"not allowed in a template: {e}", path=where, line=line,
+                            hint="templates see the facts as plain data: fields, lists, text, numbers and dates; "
+                                 "see docs/customizing-templates.md") from None
     except _FilterError as e:
         where, line = _template_frame(e)
         raise TemplateError(str(e), path=where or name, line=line) from None
-    except _TemplateTimeout as e:
+    except TimeoutError as e:
         where, line = _template_frame(e)
-        raise TemplateError(f"the template ran for more than {MAX_SECONDS} seconds", path=where or name,
-                            line=line, hint="look for loops inside loops") from None
+        raise TemplateError(str(e), path=where or name, line=line, hint="look for loops inside loops") from None
+    except TemplateError as e:  # from the loader: a template file that cannot be read
+        raise e from None
     except MemoryError:
         raise TemplateError("the template ran out of memory", path=name) from None
     except RecursionError:
@@ -513,16 +531,19 @@ def _template_frame(error: BaseException) -> tuple[str | None, int | None]:
 
 
 def _suggest(message: str, context: dict[str, Any]) -> str | None:
-    from pydantic import BaseModel
+    from briefgen.plaindata import Record
 
     attr = re.search(r"has no attribute '([^']+)'", message)
     if attr:
         names: set[str] = set()
-        for value in context.values():
-            items = value if isinstance(value, (list, tuple)) else [value]
-            for item in items:
-                if isinstance(item, BaseModel):
-                    names.update(_field_names(type(item)))
+        stack = list(context.values())
+        while stack:
+            value = stack.pop()
+            if isinstance(value, Record):
+                names.update(value.keys())
+                stack.extend(value.values())
+            elif isinstance(value, tuple):
+                stack.extend(value)
         close = difflib.get_close_matches(attr.group(1), sorted(names), n=1)
         return f"did you mean {close[0]!r}?" if close else None
     var = re.search(r"'([^']+)' is undefined", message)
@@ -534,23 +555,3 @@ def _suggest(message: str, context: dict[str, Any]) -> str | None:
                      " scoped: {% block area scoped %}")
         return hint
     return None
-
-
-def _field_names(model: type, seen: set | None = None) -> set[str]:
-    import typing
-
-    from pydantic import BaseModel
-
-    seen = seen if seen is not None else set()
-    if model in seen:
-        return set()
-    seen.add(model)
-    names = set(model.model_fields)
-    for f in model.model_fields.values():
-        stack = [f.annotation]
-        while stack:
-            tp = stack.pop()
-            if isinstance(tp, type) and issubclass(tp, BaseModel):
-                names |= _field_names(tp, seen)
-            stack.extend(typing.get_args(tp))
-    return names

@@ -49,15 +49,18 @@ def check_facts_text(
     chars = {c for _, text in strings for c in text}
     plan = plan_fonts(chars, theme)
     absent = set(plan.missing)
+    rtl_chars = {c for c in chars if is_rtl(c)}
     problems: list[tuple[tuple, str, str]] = []
     warnings: list[str] = []
+    if not (absent or rtl_chars):
+        return warnings
     for path, text in strings:
-        rtl = sorted({c for c in text if is_rtl(c)})
+        rtl = sorted(rtl_chars.intersection(text))
         if rtl:
             problems.append((path, f"right-to-left text is not supported: {describe(rtl[0])}",
                              "write the name in its Latin transliteration (see docs/fonts.md)"))
             continue
-        lacking = sorted({c for c in text if c in absent})
+        lacking = sorted(absent.intersection(text))
         if not lacking:
             continue
         shown = ", ".join(describe(c) for c in lacking[:3]) + (" ..." if len(lacking) > 3 else "")
@@ -78,9 +81,13 @@ def check_facts_text(
 
 def _positions(facts_path: str | Path) -> Positions | None:
     try:
-        _, positions = load_yaml(decode_text(Path(facts_path).read_bytes(), str(facts_path)), str(facts_path))
+        from briefgen.files import read_bytes
+        from briefgen.yamlload import MAX_BYTES
+
+        data = read_bytes(facts_path, limit=MAX_BYTES, error=FactsError)
+        _, positions = load_yaml(decode_text(data, str(facts_path)), str(facts_path))
         return positions
-    except (OSError, FactsError):
+    except FactsError:
         return None
 
 
