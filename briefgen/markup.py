@@ -44,6 +44,16 @@ MAX_TABLE_COLUMNS = 12
 """Most columns in one table: more cannot be read on a portrait page."""
 MAX_CHART_BARS = 12
 """Most bars in one chart: more do not fit a page legibly (use the key-figures table)."""
+MAX_MARKDOWN_CHARS = 2_000_000
+"""Longest Markdown accepted (the template's own limit); a 5-page note is about 20,000."""
+MAX_FRONT_MATTER_CHARS = 20_000
+"""Longest front matter accepted, in characters."""
+MAX_TEXT_CHARS = 100_000
+"""Longest paragraph, heading, list item or table cell, in characters (about twenty pages)."""
+MAX_BLOCKS = 5_000
+"""Most blocks (paragraphs, headings, list items, table rows, ...) in one document."""
+MAX_TABLE_ROWS = 500
+"""Most rows in one table."""
 _ATTRIBUTION = re.compile(r"^\s*[—―]\s*")
 _META_FIELDS = {"title", "classification", "subject", "author", "keywords", "lang", "date",
                 "header", "footer", "density"}
@@ -60,6 +70,9 @@ def parse(markdown: str, *, source: str = "<markdown>", creator: str = "") -> Do
     from mdit_py_plugins.deflist import deflist_plugin
     from mdit_py_plugins.front_matter import front_matter_plugin
 
+    if len(markdown) > MAX_MARKDOWN_CHARS:
+        raise MarkupError(f"the Markdown has {len(markdown):,} characters; the limit is {MAX_MARKDOWN_CHARS:,}",
+                          path=source, hint="a briefing note is far shorter; shorten what the template writes")
     md = (
         MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
         .enable("table")
@@ -88,6 +101,12 @@ def parse(markdown: str, *, source: str = "<markdown>", creator: str = "") -> Do
 def _meta(text: str, source: str, creator: str) -> Meta:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
+
+    if len(text) > MAX_FRONT_MATTER_CHARS:
+        raise MarkupError(
+            f"the front matter has {len(text):,} characters; the limit is {MAX_FRONT_MATTER_CHARS:,}",
+            path=source, line=2, hint="the front matter holds short metadata: title, subject, keywords",
+        )
 
     try:
         data = YAML(typ="safe", pure=True).load(text) or {}
@@ -136,6 +155,11 @@ class _Builder:
     def __init__(self, source: str, lines: list[str]) -> None:
         self.source = source
         self.lines = lines
+        self.count = 0
+
+    def _limit(self, node, what: str) -> MarkupError:
+        return MarkupError(what, path=self.source, line=node.map[0] + 1 if node.map else None,
+                           hint="a briefing note is far shorter; shorten what the template writes")
 
     def _error(self, node, what: str) -> MarkupError:
         line = node.map[0] + 1 if node.map else None
@@ -156,6 +180,10 @@ class _Builder:
 
     def block(self, node) -> list[Block]:
         line = node.map[0] + 1 if node.map else None
+        self.count += 1
+        if self.count > MAX_BLOCKS:
+            raise self._limit(node, f"the document has more than {MAX_BLOCKS:,} blocks (paragraphs, "
+                                    "headings, list items, table rows)")
         match node.type:
             case "heading":
                 level = int(node.tag[1])
@@ -247,6 +275,11 @@ class _Builder:
                         aligns.append(style.split(":")[1] if ":" in style else "left")
                 else:
                     rows.append(cells)
+                    self.count += 1
+                    if len(rows) > MAX_TABLE_ROWS or self.count > MAX_BLOCKS:
+                        raise self._limit(tr, f"a table has more than {MAX_TABLE_ROWS:,} rows"
+                                          if len(rows) > MAX_TABLE_ROWS else
+                                          f"the document has more than {MAX_BLOCKS:,} blocks")
         if len(header) > MAX_TABLE_COLUMNS:
             raise MarkupError(
                 f"a table has {len(header)} columns; at most {MAX_TABLE_COLUMNS} fit a page",
@@ -269,6 +302,9 @@ class _Builder:
         return line.count("|") + 1
 
     def inlines(self, node) -> tuple[Inline, ...]:
+        if len(node.content or "") > MAX_TEXT_CHARS:
+            raise self._limit(node, f"a paragraph, heading, list item or cell has {len(node.content):,} "
+                                    f"characters; the limit is {MAX_TEXT_CHARS:,}")
         out: list[Inline] = []
         for child in node.children:
             match child.type:

@@ -11,9 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from briefgen import __version__
-from briefgen.errors import RenderError
+from dataclasses import replace
+
+from briefgen.deadline import DeadlineExceeded, deadline
+from briefgen.errors import MarkupError, Problem, RenderError
 from briefgen.facts import load_facts
 from briefgen.model import Document
 from briefgen.output import ensure_folder, safe_stem, write_all_atomic
@@ -21,6 +25,9 @@ from briefgen.render import FORMATS, renderer
 from briefgen.schema import FactsFile
 from briefgen.textcheck import check_facts_text
 from briefgen.theme import Theme, default_theme
+
+if TYPE_CHECKING:
+    from briefgen.templating import Rendered
 
 __all__ = ["compose", "render", "build", "output_path", "BuildResult"]
 
@@ -60,7 +67,7 @@ def compose(
     from briefgen.errors import TemplateError
 
     try:
-        markdown, loaded = render_template(
+        rendered = render_template(
             facts, template=template, search_path=search_path, date=date, facts_path=facts_path
         )
     except TemplateError as e:
@@ -72,9 +79,16 @@ def compose(
             for p in e.problems
         ]) from None
     if used is not None:
-        used.update(loaded)
-    document = parse(markdown, source=f"{template or 'briefing-note'} (rendered Markdown)",
-                     creator=f"briefgen {__version__}")
+        used.update(rendered.templates)
+    markdown = rendered.markdown
+    source = f"{template or 'briefing-note'} (rendered Markdown)"
+    try:
+        with deadline(PARSE_SECONDS, "reading the template's Markdown"):
+            document = parse(markdown, source=source, creator=f"briefgen {__version__}")
+    except MarkupError as e:
+        raise MarkupError(problems=[_at_template_line(p, rendered, source) for p in e.problems]) from None
+    except DeadlineExceeded as e:
+        raise MarkupError(str(e), path=source, hint="the template writes far more than a note needs") from None
     if document.meta.classification not in ("", facts.classification):
         raise TemplateError(
             f"the template sets the classification marking to {document.meta.classification!r}, "
@@ -87,13 +101,37 @@ def compose(
     return markdown, document
 
 
+def _at_template_line(problem: Problem, rendered: Rendered, source: str) -> Problem:
+    """Return ``problem`` (located in the rendered Markdown) located at the template line that
+    wrote it, the Markdown line kept in the message."""
+    if problem.path != source or problem.line is None:
+        return problem
+    where, line = rendered.template_line(problem.line)
+    if where is None:
+        return problem
+    return replace(problem, path=where, line=line, column=None,
+                   message=f"{problem.message} (Markdown line {problem.line}; see it with --format md)")
+
+
+PARSE_SECONDS = 30
+"""Longest the Markdown parse of one note may take, in seconds."""
+RENDER_SECONDS = 120
+"""Longest rendering one note to one format may take, in seconds."""
+
+
 def render(document: Document, theme: Theme, fmt: str) -> bytes:
     """Return the bytes of ``document`` in format ``fmt`` ("pdf" or "docx").
 
-    Raises RenderError or ThemeError for problems of the input; any other exception is a bug
-    in briefgen and propagates as it is (the CLI reports it with exit code 70).
+    Raises RenderError or ThemeError for problems of the input, RenderError if rendering takes
+    longer than ``RENDER_SECONDS``; any other exception is a bug in briefgen and propagates as
+    it is (the CLI reports it with exit code 70).
     """
-    return renderer(fmt)(document, theme)
+    try:
+        with deadline(RENDER_SECONDS, f"rendering the {fmt.upper()}"):
+            return renderer(fmt)(document, theme)
+    except DeadlineExceeded as e:
+        raise RenderError(str(e), hint="the note is far longer than a briefing note should be; "
+                                       "shorten what the template writes") from None
 
 
 def build(

@@ -441,7 +441,9 @@ class BriefSandbox(ImmutableSandboxedEnvironment):
                 return obj[attribute]
             if attribute in RECORD_METHODS:
                 return getattr(obj, attribute)
-            return self.undefined(obj=obj, name=attribute)
+            fields = ", ".join(obj) or "none"
+            return self.undefined(f"there is no field {attribute!r} here (fields: {fields})",
+                                  obj=obj, name=attribute)
         try:
             value = getattr(obj, attribute)
         except AttributeError:
@@ -556,10 +558,6 @@ class BoundedLoader(BaseLoader):
         return sorted(names)
 
 
-class _Timeout(Exception):
-    pass
-
-
 def _generator_location(generator: Any) -> tuple[str | None, int | None]:
     """Return (template file, line) where a suspended template generator last yielded output."""
     found: tuple[str | None, int | None] = (None, None)
@@ -572,41 +570,38 @@ def _generator_location(generator: Any) -> tuple[str | None, int | None]:
     return found
 
 
-def render_bounded(template: Any, context: dict[str, Any], *, seconds: float = MAX_SECONDS) -> str:
+def render_bounded(
+    template: Any,
+    context: dict[str, Any],
+    *,
+    seconds: float = MAX_SECONDS,
+    origins: list[tuple[int, str | None, int | None]] | None = None,
+) -> str:
     """Return ``template`` rendered with ``context``, within every limit of this module.
 
+    ``origins``, when given, is filled with (offset in the output, template file, line) for each
+    piece of output, so that a later stage can name the template line that wrote a Markdown line.
     Raises TemplateLimitError (a SecurityError) when the output passes ``MAX_OUTPUT_CHARS`` or an
-    operation passes its limit, and TimeoutError after ``seconds`` (where SIGALRM exists and
-    this is the main thread).
+    operation passes its limit, and ``deadline.DeadlineExceeded`` after ``seconds``.
     """
-    import signal
-    import threading
-
-    use_alarm = hasattr(signal, "SIGALRM") and threading.current_thread() is threading.main_thread()
-
-    def on_alarm(signum: int, frame: Any) -> None:
-        raise TimeoutError(f"the template ran for more than {seconds:g} seconds")
+    from briefgen.deadline import deadline
 
     token = _budget.set([0])
-    previous = signal.signal(signal.SIGALRM, on_alarm) if use_alarm else None
-    if use_alarm:
-        signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        parts: list[str] = []
-        size = 0
-        stream = template.generate(context)
-        for chunk in stream:
-            size += len(chunk)
-            if size > MAX_OUTPUT_CHARS:
-                error = TemplateLimitError(f"the template produced more than {MAX_OUTPUT_CHARS:,} characters")
-                error.location = _generator_location(stream)
-                stream.close()
-                raise error
-            parts.append(chunk)
-        return "".join(parts)
+        with deadline(seconds, "the template"):
+            parts: list[str] = []
+            size = 0
+            stream = template.generate(context)
+            for chunk in stream:
+                if origins is not None:
+                    origins.append((size, *_generator_location(stream)))
+                size += len(chunk)
+                if size > MAX_OUTPUT_CHARS:
+                    error = TemplateLimitError(f"the template produced more than {MAX_OUTPUT_CHARS:,} characters")
+                    error.location = _generator_location(stream)
+                    stream.close()
+                    raise error
+                parts.append(chunk)
+            return "".join(parts)
     finally:
-        if use_alarm:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
         _budget.reset(token)
-

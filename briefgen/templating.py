@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from collections.abc import Mapping
 from typing import Any
@@ -45,6 +46,8 @@ __all__ = [
     "resolve_template",
     "render_markdown",
     "template_context",
+    "render_template",
+    "Rendered",
 ]
 
 DEFAULT_TEMPLATE = "briefing-note"
@@ -364,7 +367,34 @@ def render_markdown(
 ) -> str:
     """Return the Markdown text of ``template`` filled with ``facts``; see ``render_template``."""
     return render_template(facts, template=template, search_path=search_path, date=date,
-                           facts_path=facts_path)[0]
+                           facts_path=facts_path).markdown
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A template's output: ``markdown``; ``templates``, each template name read mapped to
+    (file, origin); ``origins``, (offset in ``markdown``, template file, line) per piece of
+    output, in order (see ``template_line``)."""
+
+    markdown: str
+    templates: dict[str, tuple[Path, str]]
+    origins: tuple[tuple[int, str | None, int | None], ...]
+
+    def template_line(self, markdown_line: int) -> tuple[str | None, int | None]:
+        """Return (template file, line) that wrote line ``markdown_line`` (1-based) of the
+        Markdown, or (None, None) if unknown."""
+        import bisect
+
+        offset = 0
+        for _ in range(markdown_line - 1):
+            offset = self.markdown.find("\n", offset) + 1
+            if offset == 0:
+                return (None, None)
+        # the first piece written at or after the line's start that is not only a line break
+        i = max(bisect.bisect_right([o for o, _, _ in self.origins], offset) - 1, 0)
+        while i + 1 < len(self.origins) and not self.markdown[self.origins[i][0]:self.origins[i + 1][0]].strip():
+            i += 1
+        return self.origins[i][1:] if self.origins else (None, None)
 
 
 def render_template(
@@ -374,18 +404,17 @@ def render_template(
     search_path: list[Path] | list[tuple[Path, str]] | None = None,
     date: dt.date,
     facts_path: str | None = None,
-) -> tuple[str, dict[str, tuple[Path, str]]]:
-    """Return (Markdown, templates used) for ``template`` filled with ``facts``.
+) -> Rendered:
+    """Return the ``Rendered`` Markdown of ``template`` filled with ``facts``.
 
     ``search_path``: folders or (folder, origin) pairs, default the built-in templates only.
-    ``date`` is the build date, used when the facts give no ``note.date``. The templates used map
-    each template name read (the template, what it extends, includes and imports) to (file,
-    origin). Raises TemplateError naming the template file and line for a missing template, a
+    ``date`` is the build date, used when the facts give no ``note.date``. Raises TemplateError naming the template file and line for a missing template, a
     syntax error, an undefined variable (with a close name suggested), a bad filter argument,
     anything the sandbox refuses, a limit passed or a time-out.
     """
     import jinja2
 
+    from briefgen.deadline import DeadlineExceeded
     from briefgen.files import OutsideRootError
     from briefgen.sandbox import TemplateEscapeError, TemplateLimitError, render_bounded
 
@@ -397,7 +426,9 @@ def render_template(
     try:
         tmpl = env.get_template(name)
         _check_block_names(env, tmpl)
-        return render_bounded(tmpl, context), dict(env.loader.loaded)
+        origins: list[tuple[int, str | None, int | None]] = []
+        markdown = render_bounded(tmpl, context, origins=origins)
+        return Rendered(markdown, dict(env.loader.loaded), tuple(origins))
     except jinja2.TemplateNotFound as e:
         available = sorted(
             p.name.removesuffix(TEMPLATE_SUFFIX)
@@ -443,7 +474,7 @@ def render_template(
     except _FilterError as e:
         where, line = _template_frame(e)
         raise TemplateError(str(e), path=where or name, line=line) from None
-    except TimeoutError as e:
+    except DeadlineExceeded as e:
         where, line = _template_frame(e)
         raise TemplateError(str(e), path=where or name, line=line, hint="look for loops inside loops") from None
     except TemplateError as e:  # from the loader: a template file that cannot be read
@@ -457,7 +488,8 @@ def render_template(
             hint="give your template its own name, e.g. house-note.md.j2 with "
                  "{% extends \"briefing-note.md.j2\" %}",
         ) from None
-    except (TypeError, ValueError, KeyError, AttributeError, ArithmeticError, IndexError) as e:
+    except (TypeError, ValueError, LookupError, AttributeError, ArithmeticError, RuntimeError,
+            jinja2.TemplateError) as e:
         where, line = _template_frame(e)
         raise TemplateError(f"the template failed: {type(e).__name__}: {e}", path=where, line=line) from None
 
@@ -533,7 +565,7 @@ def _template_frame(error: BaseException) -> tuple[str | None, int | None]:
 def _suggest(message: str, context: dict[str, Any]) -> str | None:
     from briefgen.plaindata import Record
 
-    attr = re.search(r"has no attribute '([^']+)'", message)
+    attr = re.search(r"(?:has no attribute|there is no field) '([^']+)'", message)
     if attr:
         names: set[str] = set()
         stack = list(context.values())
