@@ -20,6 +20,7 @@ __all__ = [
     "RenderError",
     "OutputError",
     "UsageError",
+    "RecipientsError",
 ]
 
 
@@ -109,6 +110,10 @@ class ThemeError(BriefgenError):
 
 class RenderError(BriefgenError):
     """A renderer could not lay out the document (for example, text no font can show)."""
+
+
+class RecipientsError(BriefgenError):
+    """The recipients file of ``distribute`` cannot be read or has invalid rows."""
 
 
 class UsageError(BriefgenError):

@@ -97,8 +97,10 @@ def render_pdf(document: Document, theme: Theme) -> bytes:
         displayDocTitle=1,
         invariant=1,
     )
-    frame = Frame(left, bottom, page_w - left - right, page_h - top - bottom, id="body",
-                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+    stamp = stamp_layout(document, theme, fonts, plan, fallback_names)
+    stamp_room = stamp_height(theme, max(len(stamp), meta.stamp_lines if stamp else 0))
+    frame = Frame(left, bottom + stamp_room, page_w - left - right, page_h - top - bottom - stamp_room,
+                  id="body", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
 
     builder = _Flowables(theme, fonts, styles, frame.width, plan, fallback_names, frame.height)
@@ -108,7 +110,7 @@ def render_pdf(document: Document, theme: Theme) -> bytes:
     from briefgen.errors import RenderError
 
     try:
-        doc.build(story, canvasmaker=_canvas_class(document, theme, fonts, plan, fallback_names))
+        doc.build(story, canvasmaker=_canvas_class(document, theme, fonts, plan, fallback_names, stamp))
     except LayoutError as e:
         kind = str(e).split("<", 1)[-1].split(" ", 1)[0] if "<" in str(e) else "block"
         raise RenderError(
@@ -117,6 +119,63 @@ def render_pdf(document: Document, theme: Theme) -> bytes:
             "use a larger page or smaller type in the theme",
         ) from None
     return buffer.getvalue()
+
+
+def stamp_layout(document: Document, theme: Theme, fonts: dict[str, str] | None = None, plan=None,
+                 fallback_names: dict | None = None) -> list[str]:
+    """Return the lines ``document.meta.stamp`` takes at the foot of each PDF page (none
+    without a stamp), wrapped to the text width; ``theme`` is the density-adjusted theme when
+    called from ``render_pdf``. Call with the document alone to learn how many lines a stamp
+    needs (``distribute`` keeps room for the longest stamp on every copy).
+
+    Raises RenderError if the stamp needs more than ``STAMP_MAX_LINES`` lines, ThemeError if a
+    font cannot be loaded.
+    """
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from briefgen.errors import RenderError
+    from briefgen.fonts import plan_fonts, segments
+    from briefgen.model import STAMP_MAX_LINES
+    from briefgen.render.layout import wrap_text
+
+    text = document.meta.stamp
+    if not text.strip():
+        return []
+    if fonts is None:
+        from briefgen.theme import for_density
+
+        theme = for_density(theme, document.meta.density)
+        fonts = _register_fonts(theme)
+        plan = plan_fonts(set(text), theme)
+        fallback_names = _register_fallbacks(plan)
+    size = theme.base_size_pt * STAMP_SCALE
+    width_mm, _ = theme.page_size_mm
+    _, right, _, left = theme.margins_mm
+    room = (width_mm - left - right) * MM
+
+    def width_of(t: str) -> float:
+        return sum(stringWidth(run, fallback_names[f] if f else fonts["heading"], size)
+                   for run, f in segments(t, plan, "heading"))
+
+    lines = wrap_text(text, width_of, room)
+    if len(lines) > STAMP_MAX_LINES:
+        raise RenderError(
+            f"the copy stamp needs {len(lines)} lines at the foot of the page; at most "
+            f"{STAMP_MAX_LINES} fit: {text[:80]!r}",
+            hint="shorten the name or role, or the stamp template (copy-stamp.txt.j2)",
+        )
+    return lines
+
+
+STAMP_SCALE = 0.78
+"""Size of the stamp's type, as a share of the body size (the footer's size)."""
+
+
+def stamp_height(theme: Theme, lines: int) -> float:
+    """Return the height (points) kept above the page's foot for ``lines`` stamp lines."""
+    if not lines:
+        return 0.0
+    return lines * theme.base_size_pt * STAMP_SCALE * 1.35 + 2.5 * MM
 
 
 def _patch_to_unicode() -> None:
@@ -675,8 +734,10 @@ def _column_widths(rows: list[list], width: float) -> list[float]:
     return share_widths(minimum, natural, width)
 
 
-def _canvas_class(document: Document, theme: Theme, fonts: dict[str, str], plan, fallback_names: dict):
-    """Return a canvas class that draws the running header and footer once the page count is known."""
+def _canvas_class(document: Document, theme: Theme, fonts: dict[str, str], plan, fallback_names: dict,
+                  stamp: list[str] = ()):
+    """Return a canvas class that draws the running header and footer once the page count is
+    known, and the copy stamp (``stamp``: its lines) and watermark of a distributed copy."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     from briefgen.fonts import segments
@@ -764,6 +825,35 @@ def _canvas_class(document: Document, theme: Theme, fonts: dict[str, str], plan,
                 header_room = (w - left - right) / 2 - stringWidth(meta.classification, fonts["heading_bold"], size) / 2 - 4 * MM
                 draw(self, w - right, h - top / 2 - size * 0.3, fit(meta.header, fonts["heading"], small, header_room),
                      fonts["heading"], small, "right")
+            if stamp:
+                # Bottom-aligned in the room the frame left free above the foot, so it never
+                # touches the body text or the rule.
+                self.setFillColor(HexColor(theme.text_colour))
+                stamp_size = size * STAMP_SCALE
+                leading = stamp_size * 1.35
+                for i, line in enumerate(stamp):
+                    y = bottom + 1.2 * MM + stamp_size * 0.25 + (len(stamp) - 1 - i) * leading
+                    draw(self, w / 2, y, line, fonts["heading"], stamp_size, "center")
+            if meta.watermark.strip():
+                self._watermark(w, h)
+            self.restoreState()
+
+        def _watermark(self, w: float, h: float) -> None:
+            # Light and diagonal, corner to corner, as large as fits (a long name gets smaller
+            # type; below 14 pt it is cut with an ellipsis: the stamp is the full record).
+            import math
+
+            text = " ".join(meta.watermark.split())
+            font = fonts["heading_bold"]
+            room = math.hypot(w, h) * 0.7
+            font_size = max(14.0, min(60.0, room / max(width_of(text, font, 1.0), 1e-6)))
+            text = fit(text, font, font_size, room)
+            self.saveState()
+            self.setFillColor(HexColor(theme.muted_colour))
+            self.setFillAlpha(0.16)
+            self.translate(w / 2, h / 2)
+            self.rotate(math.degrees(math.atan2(h, w)))
+            draw(self, 0, -font_size * 0.35, text, font, font_size, "center")
             self.restoreState()
 
     return _Canvas
