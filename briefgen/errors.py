@@ -21,6 +21,8 @@ __all__ = [
     "OutputError",
     "UsageError",
     "RecipientsError",
+    "ManifestError",
+    "SendError",
 ]
 
 
@@ -114,6 +116,14 @@ class RenderError(BriefgenError):
 
 class RecipientsError(BriefgenError):
     """The recipients file of ``distribute`` cannot be read or has invalid rows."""
+
+
+class ManifestError(BriefgenError):
+    """A distribution folder's manifest is missing or invalid."""
+
+
+class SendError(BriefgenError):
+    """The SMTP server cannot be reached or refuses the login (nothing was sent)."""
 
 
 class UsageError(BriefgenError):

@@ -43,7 +43,7 @@ class Recipient:
 
     ``copy`` is the copy number (1..N), assigned in file order to rows that give none;
     ``formats`` is a tuple of "pdf"/"docx" (empty: the formats of the command line); ``line``
-    is the row's line in the file (1-based), for messages.
+    is the row's line in the file (1-based) and ``source`` the file's path, for messages.
     """
 
     name: str
@@ -53,6 +53,7 @@ class Recipient:
     copy: int = 0
     formats: tuple[str, ...] = ()
     line: int = 0
+    source: str = ""
 
 
 def load_recipients(path: str | Path, *, require_email: bool = False) -> list[Recipient]:
@@ -236,8 +237,9 @@ def _validate(rows: list[tuple[int, dict[str, str]]], path: str, require_email: 
                 if "." not in address.domain or address.domain.startswith(".") or address.domain.endswith("."):
                     raise ValueError("the domain has no dot")
                 email = address.addr_spec
-            except Exception as e:
-                problem("email", f"{email!r} is not an e-mail address ({str(e).rstrip('.') or type(e).__name__})",
+            except Exception as e:  # the parser raises several kinds, some not ValueError
+                reason = str(e).rstrip(".") if isinstance(e, ValueError) else ""
+                problem("email", f"{email!r} is not an e-mail address" + (f" ({reason})" if reason else ""),
                         "write it as name@example.org, one address per row")
             else:
                 key = email.casefold()
@@ -283,7 +285,7 @@ def _validate(rows: list[tuple[int, dict[str, str]]], path: str, require_email: 
         if not bad:
             drafts.append(dict(name=clean["name"], role=clean.get("role", ""),
                                organisation=clean.get("organisation", ""), email=email, copy=copy,
-                               formats=formats, line=line))
+                               formats=formats, line=line, source=path))
     if problems:
         raise RecipientsError(problems=problems)
     free = iter(n for n in range(1, len(drafts) + 1) if n not in seen_copies)
