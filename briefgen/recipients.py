@@ -220,8 +220,11 @@ def _validate(rows: list[tuple[int, dict[str, str]]], path: str, require_email: 
             raw = values.get(key, "")
             found = _FORBIDDEN.search(raw)
             if found:
-                what = "a line break" if found.group() in "\r\n\u2028\u2029" else f"the control character U+{ord(found.group()):04X}"
-                problem(key, f"contains {what}", "each value must be on one line; remove it")
+                if found.group() in "\r\n\u2028\u2029":
+                    problem(key, "contains a line break", "each value must be on one line; remove it")
+                else:
+                    problem(key, f"contains the invisible control character U+{ord(found.group()):04X}",
+                            "remove it: it would change how the name reads or is stored")
                 continue
             value = unicodedata.normalize("NFC", " ".join(raw.split()))
             if len(value) > LIMITS[key]:
