@@ -295,16 +295,23 @@ def _init_worker(document: Document, master: Document, theme: Theme, reserve: in
                    docx_base=docx_base)
 
 
-def docx_from_base(base: bytes, stamp: str, watermark: str) -> bytes:
+def docx_from_base(base: bytes, stamp: str, watermark: str, theme: Theme) -> bytes:
     """Return a copy's DOCX from ``base``, the DOCX rendered with the sentinel stamp and
     watermark: only the header and footer parts differ between copies, so they are the only
     parts rewritten (the same bytes as rendering the stamped document, at a fraction of the
     cost). Entry order, names and fixed timestamps are kept."""
     from xml.sax.saxutils import escape
 
-    swaps = [(_SENTINEL_STAMP.encode(), escape(stamp).encode("utf-8")),
-             # the watermark lives in an attribute: quotes are escaped too, as lxml does
-             (_SENTINEL_MARK.encode(), escape(watermark, {'"': "&quot;"}).encode("utf-8"))]
+    from briefgen.render.docx import watermark_geometry
+
+    swaps = [(_SENTINEL_STAMP.encode(), escape(" ".join(stamp.split())).encode("utf-8"))]
+    if watermark:
+        text = " ".join(watermark.split())
+        old_w, old_h, _ = watermark_geometry(_SENTINEL_MARK, theme)
+        new_w, new_h, _ = watermark_geometry(text, theme)
+        # the watermark lives in attributes: quotes are escaped too, as lxml does
+        swaps += [(_SENTINEL_MARK.encode(), escape(text, {'"': "&quot;"}).encode("utf-8")),
+                  (f"width:{old_w}pt;height:{old_h}pt".encode(), f"width:{new_w}pt;height:{new_h}pt".encode())]
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(base)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for item in src.infolist():
@@ -340,7 +347,7 @@ def render_copy(copy: Copy) -> CopyResult:
         files = []
         for fmt in copy.formats:
             if fmt == "docx" and copy.recipient is not None and _WORKER["docx_base"] is not None:
-                data = docx_from_base(_WORKER["docx_base"], copy.stamp, copy.watermark)
+                data = docx_from_base(_WORKER["docx_base"], copy.stamp, copy.watermark, _WORKER["theme"])
             else:
                 data = renderer(fmt)(document, _WORKER["theme"])
             files.append((f"{copy.stem}.{fmt}", fmt, pdf_pages(data) if fmt == "pdf" else None, data))

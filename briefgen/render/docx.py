@@ -295,6 +295,21 @@ _WATERMARK_XML = (
 )
 
 
+def watermark_geometry(text: str, theme: Theme) -> tuple[str, str, float]:
+    """Return the watermark shape's width and height (as written in its style, in points) and
+    its angle (degrees, the page's diagonal) for ``text``. The text path is stretched to the
+    shape, so the shape's proportions follow the text's length."""
+    import math
+
+    width_mm, height_mm = theme.page_size_mm
+    top, right, bottom, left = theme.margins_mm
+    w, h = (width_mm - left - right) * 72 / 25.4, (height_mm - top - bottom) * 72 / 25.4
+    length = math.hypot(w, h) * 0.8
+    shape_h = min(90.0, length / (max(len(text), 1) * 0.55))
+    shape_w = shape_h * max(len(text), 1) * 0.55
+    return f"{shape_w:.1f}", f"{shape_h:.1f}", math.degrees(math.atan2(h, w))
+
+
 def _watermark(header, text: str, theme: Theme) -> None:
     """Add ``text`` as a light diagonal watermark behind the page, the way Word's own
     "Insert > Watermark" stores one (a VML text path in the header), so Word and LibreOffice
@@ -304,16 +319,9 @@ def _watermark(header, text: str, theme: Theme) -> None:
 
     from docx.oxml import parse_xml
 
-    width_mm, height_mm = theme.page_size_mm
-    top, right, bottom, left = theme.margins_mm
-    w, h = (width_mm - left - right) * 72 / 25.4, (height_mm - top - bottom) * 72 / 25.4
-    angle = math.degrees(math.atan2(h, w))
-    length = math.hypot(w, h) * 0.8
-    # The text path is stretched to the shape, so the shape's proportions follow the text's.
-    shape_h = min(90.0, length / (max(len(text), 1) * 0.55))
-    shape_w = shape_h * max(len(text), 1) * 0.55
+    width, height, angle = watermark_geometry(text, theme)
     xml = _WATERMARK_XML.format(
-        width=f"{shape_w:.1f}", height=f"{shape_h:.1f}", rotation=f"{360 - angle:.0f}",
+        width=width, height=height, rotation=f"{360 - angle:.0f}",
         colour=theme.muted_colour, font=escape(theme.heading_font.name if theme.heading_font else "DejaVu Sans", {'"': "&quot;"}),
         text=escape(text, {'"': "&quot;"}),
     )

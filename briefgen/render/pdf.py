@@ -839,21 +839,34 @@ def _canvas_class(document: Document, theme: Theme, fonts: dict[str, str], plan,
             self.restoreState()
 
         def _watermark(self, w: float, h: float) -> None:
-            # Light and diagonal, corner to corner, as large as fits (a long name gets smaller
-            # type; below 14 pt it is cut with an ellipsis: the stamp is the full record).
+            # Light and diagonal, corner to corner, as large as fits; a long text gets smaller
+            # type, then a second and third line (below 12 pt the last line is cut with an
+            # ellipsis: the stamp, never cut, is the full record).
             import math
+
+            from briefgen.render.layout import wrap_text
 
             text = " ".join(meta.watermark.split())
             font = fonts["heading_bold"]
             room = math.hypot(w, h) * 0.7
-            font_size = max(14.0, min(60.0, room / max(width_of(text, font, 1.0), 1e-6)))
-            text = fit(text, font, font_size, room)
+            font_size = min(60.0, room / max(width_of(text, font, 1.0), 1e-6))
+            lines = [text]
+            if font_size < 20:
+                lines = wrap_text(text, lambda t: width_of(t, font, 20.0), room)
+                widest = max(width_of(line, font, 1.0) for line in lines[:3])
+                font_size = max(12.0, min(60.0, room / max(widest, 1e-6)))
+                if len(lines) > 3:
+                    lines = [*lines[:2], " ".join(lines[2:])]
+                lines = [fit(line, font, font_size, room) for line in lines]
             self.saveState()
             self.setFillColor(HexColor(theme.muted_colour))
             self.setFillAlpha(0.16)
             self.translate(w / 2, h / 2)
             self.rotate(math.degrees(math.atan2(h, w)))
-            draw(self, 0, -font_size * 0.35, text, font, font_size, "center")
+            leading = font_size * 1.15
+            for i, line in enumerate(lines):
+                y = (len(lines) - 1) * leading / 2 - i * leading - font_size * 0.35
+                draw(self, 0, y, line, font, font_size, "center")
             self.restoreState()
 
     return _Canvas
