@@ -1,10 +1,12 @@
 """Numbered, personalised copies of one note for a distribution list.
 
-The note is composed once (template and Markdown parse); each copy is the same ``Document`` with
-its own ``meta.stamp`` ("Copy 3 of 12 — prepared for NAME, ROLE", from the office-editable
+The note is composed once (template and Markdown parse) and laid out once per format; each copy is
+the same ``Document`` with its own ``meta.stamp`` ("Copy 3 of 12 — prepared for NAME, ROLE", from the office-editable
 ``copy-stamp.txt.j2``) and, with ``--watermark``, ``meta.watermark``. A master copy ends with the
-distribution list. Copies are rendered in parallel processes and written atomically; the
-manifest (``manifest.json``, ``manifest.csv``, see ``manifest.py``) is written last.
+distribution list. A copy's PDF is the base layout with its stamp layer laid over every page
+(``render.pdf.stamp_pdf``), its DOCX the base with its header and footer parts rewritten
+(``docx_from_base``); tests check both give what rendering the stamped document directly gives.
+Copies are rendered in parallel processes and written atomically; the manifest (``manifest.json``, ``manifest.csv``, see ``manifest.py``) is written last.
 
 Pure steps (planning copies, stamping, the master document) are separate from the I/O
 (``distribute``), which the CLI calls.
@@ -282,7 +284,7 @@ _WORKER: dict = {}
 
 
 def _init_worker(document: Document, master: Document, theme: Theme, reserve: int, out_dir: str,
-                 docx_base: bytes | None) -> None:
+                 docx_base: bytes | None, pdf_base: bytes | None = None) -> None:
     import signal
 
     # Ctrl-C is the parent's to handle: it cancels what is pending and lets the running copies
@@ -292,7 +294,7 @@ def _init_worker(document: Document, master: Document, theme: Theme, reserve: in
     except ValueError:  # not the main thread (jobs=1 runs in the caller)
         pass
     _WORKER.update(document=document, master=master, theme=theme, reserve=reserve, out_dir=Path(out_dir),
-                   docx_base=docx_base)
+                   docx_base=docx_base, pdf_base=pdf_base)
 
 
 def docx_from_base(base: bytes, stamp: str, watermark: str, theme: Theme) -> bytes:
@@ -348,6 +350,10 @@ def render_copy(copy: Copy) -> CopyResult:
         for fmt in copy.formats:
             if fmt == "docx" and copy.recipient is not None and _WORKER["docx_base"] is not None:
                 data = docx_from_base(_WORKER["docx_base"], copy.stamp, copy.watermark, _WORKER["theme"])
+            elif fmt == "pdf" and copy.recipient is not None and _WORKER["pdf_base"] is not None:
+                from briefgen.render.pdf import render_pdf_overlay, stamp_pdf
+
+                data = stamp_pdf(_WORKER["pdf_base"], render_pdf_overlay(document, _WORKER["theme"]))
             else:
                 data = renderer(fmt)(document, _WORKER["theme"])
             files.append((f"{copy.stem}.{fmt}", fmt, pdf_pages(data) if fmt == "pdf" else None, data))
@@ -483,7 +489,13 @@ def distribute(facts_path: Path, recipients_path: Path, out_dir: Path, options: 
 
         sentinel = Copy(1, None, "", ("docx",), _SENTINEL_STAMP, _SENTINEL_MARK if options.watermark else "")
         docx_base = render_docx(stamped(document, sentinel, reserve), theme)
-    init_args = (document, master, theme, reserve, str(out_dir), docx_base)
+    pdf_base = None
+    if "pdf" in options.formats and any(c.recipient for c in copies if "pdf" in c.formats):
+        from briefgen.render.pdf import render_pdf
+
+        # Laid out once, with room kept for the stamp; each copy only adds its stamp layer.
+        pdf_base = render_pdf(stamped(document, Copy(1, None, "", ("pdf",), ""), reserve), theme)
+    init_args = (document, master, theme, reserve, str(out_dir), docx_base, pdf_base)
     progress = progress_start(len(copies)) if progress_start else None
     results = render_all(copies, init_args, jobs=options.jobs, progress=progress)
     outcome = DistributionResult(results=results, warnings=warnings)

@@ -441,14 +441,17 @@ class _Builder:
         t.style = self.doc.styles[_TABLE_STYLE]
         _table_look(t, first_column=False)
         t.autofit = False
-        for column, width in zip(t.columns, _column_widths_mm(table, ncols, self._text_width_mm())):
+        # python-docx rebuilds the whole cell grid on every t.cell() or column.cells: fetched
+        # once, a table of a thousand rows (a distribution list) takes a second, not minutes.
+        cells = t._cells
+        for c, (column, width) in enumerate(zip(t.columns, _column_widths_mm(table, ncols, self._text_width_mm()))):
             column.width = Mm(width)
-            for cell in column.cells:
+            for cell in cells[c::ncols]:
                 cell.width = Mm(width)
         aligns = list(table.aligns) + ["left"] * (ncols - len(table.aligns))
         for r, row in enumerate((table.header, *table.rows)):
             for c in range(ncols):
-                cell = t.cell(r, c)
+                cell = cells[r * ncols + c]
                 p = cell.paragraphs[0]
                 p.paragraph_format.space_after = Pt(0)
                 if aligns[c] == "right":

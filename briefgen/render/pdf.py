@@ -98,7 +98,7 @@ def render_pdf(document: Document, theme: Theme) -> bytes:
         invariant=1,
     )
     stamp = stamp_layout(document, theme, fonts, plan, fallback_names)
-    stamp_room = stamp_height(theme, max(len(stamp), meta.stamp_lines if stamp else 0))
+    stamp_room = stamp_height(theme, max(len(stamp), meta.stamp_lines))
     frame = Frame(left, bottom + stamp_room, page_w - left - right, page_h - top - bottom - stamp_room,
                   id="body", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
@@ -734,10 +734,54 @@ def _column_widths(rows: list[list], width: float) -> list[float]:
     return share_widths(minimum, natural, width)
 
 
+def render_pdf_overlay(document: Document, theme: Theme) -> bytes:
+    """Return a one-page PDF, of ``theme``'s page size, holding only ``document``'s copy stamp
+    and watermark, placed exactly where ``render_pdf`` draws them (``meta.stamp_lines`` must be
+    the room the base was rendered with). ``stamp_pdf`` lays it over every page of a copy
+    rendered once without them: a distribution lays the note out once, not once per copy.
+
+    Raises RenderError as ``stamp_layout`` does, ThemeError if a font cannot be loaded.
+    """
+    from briefgen.fonts import plan_fonts
+    from briefgen.model import characters
+    from briefgen.theme import for_density
+
+    theme = for_density(theme, document.meta.density)
+    fonts = _register_fonts(theme)
+    plan = plan_fonts(characters(document), theme)
+    fallback_names = _register_fallbacks(plan)
+    stamp = stamp_layout(document, theme, fonts, plan, fallback_names)
+    width_mm, height_mm = theme.page_size_mm
+    buffer = io.BytesIO()
+    canvas = _canvas_class(document, theme, fonts, plan, fallback_names, stamp, overlay=True)(
+        buffer, pagesize=(width_mm * MM, height_mm * MM), invariant=1,
+        # not reportlab's default Helvetica, which would be referenced without being embedded
+        initialFontName=fonts["heading"], initialFontSize=theme.base_size_pt)
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def stamp_pdf(base: bytes, overlay: bytes) -> bytes:
+    """Return ``base`` (a PDF from ``render_pdf``) with the one page of ``overlay`` (from
+    ``render_pdf_overlay``) laid over each of its pages. Outline, metadata and document ID are
+    kept, so the result is as repeatable as its inputs."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(base)))
+    layer = PdfReader(io.BytesIO(overlay)).pages[0]
+    for page in writer.pages:
+        page.merge_page(layer)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 def _canvas_class(document: Document, theme: Theme, fonts: dict[str, str], plan, fallback_names: dict,
-                  stamp: list[str] = ()):
+                  stamp: list[str] = (), overlay: bool = False):
     """Return a canvas class that draws the running header and footer once the page count is
-    known, and the copy stamp (``stamp``: its lines) and watermark of a distributed copy."""
+    known, and the copy stamp (``stamp``: its lines) and watermark of a distributed copy;
+    with ``overlay``, only the stamp and watermark."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     from briefgen.fonts import segments
@@ -809,6 +853,12 @@ def _canvas_class(document: Document, theme: Theme, fonts: dict[str, str], plan,
             page_label = f"Page {self._pageNumber} of {total}"
             room = w - left - right - stringWidth(page_label, fonts["heading"], small) - 8 * MM
             self.saveState()
+            if not overlay:
+                self._running_texts(w, h, small, rule_y, footer_y, marking_y, page_label, room)
+            self._stamp_and_watermark(w, h)
+            self.restoreState()
+
+        def _running_texts(self, w, h, small, rule_y, footer_y, marking_y, page_label, room) -> None:
             if meta.classification:
                 self.setFillColor(HexColor(theme.classification_colour))
                 for y in (h - top / 2 - size * 0.3, marking_y):
@@ -825,6 +875,8 @@ def _canvas_class(document: Document, theme: Theme, fonts: dict[str, str], plan,
                 header_room = (w - left - right) / 2 - stringWidth(meta.classification, fonts["heading_bold"], size) / 2 - 4 * MM
                 draw(self, w - right, h - top / 2 - size * 0.3, fit(meta.header, fonts["heading"], small, header_room),
                      fonts["heading"], small, "right")
+
+        def _stamp_and_watermark(self, w: float, h: float) -> None:
             if stamp:
                 # Bottom-aligned in the room the frame left free above the foot, so it never
                 # touches the body text or the rule.
@@ -836,7 +888,6 @@ def _canvas_class(document: Document, theme: Theme, fonts: dict[str, str], plan,
                     draw(self, w / 2, y, line, fonts["heading"], stamp_size, "center")
             if meta.watermark.strip():
                 self._watermark(w, h)
-            self.restoreState()
 
         def _watermark(self, w: float, h: float) -> None:
             # Light and diagonal, corner to corner, as large as fits; a long text gets smaller
