@@ -347,3 +347,35 @@ def test_recipient_formats_narrow_the_run(tmp_path):
     outcome = distribute(BUNDLED, people, tmp_path / "out", Options(date=NOTE_DATE))
     assert sorted((e["copy"], e["format"]) for e in outcome.data["files"]) == [
         (0, "docx"), (0, "pdf"), (1, "docx"), (2, "docx"), (2, "pdf")]
+
+
+def test_stamp_layer_over_the_base_gives_the_pages_of_rendering_the_copy_directly(dist):
+    """A copy's PDF is the base layout plus its stamp layer; it must read as rendering the
+    stamped document would: same pages, same text on each, every font embedded."""
+    import io
+
+    from pypdf import PdfReader
+
+    from briefgen.distribute import Options, prepare, stamped
+    from briefgen.render.pdf import render_pdf
+
+    out, _, recipients = dist
+    _, document, _, theme, copies, reserve, _, _ = prepare(BUNDLED, recipients, Options(date=NOTE_DATE, watermark=True))
+    for c in (copies[2], copies[6]):
+        direct = PdfReader(io.BytesIO(render_pdf(stamped(document, c, reserve), theme)))
+        made = PdfReader(out / f"{c.stem}.pdf")
+        assert len(direct.pages) == len(made.pages)
+        for a, b in zip(direct.pages, made.pages):
+            assert sorted(squash(a.extract_text()).split()) == sorted(squash(b.extract_text()).split())
+        for page in made.pages:
+            for font in page["/Resources"]["/Font"].values():
+                descriptor = font.get_object().get("/FontDescriptor")
+                assert descriptor is not None and "/FontFile2" in descriptor.get_object()
+        assert made.outline and made.metadata.title == direct.metadata.title
+
+
+def test_distribute_and_verify_have_help():
+    result = run_cli("distribute", "--help")
+    assert result.returncode == 0 and "--recipients" in result.stdout and "--watermark" in result.stdout
+    assert "BRIEFGEN_SMTP_PASSWORD" in result.stdout
+    assert run_cli("verify", "--help").returncode == 0
