@@ -428,7 +428,7 @@ def _send(outcome, out_dir: Path, smtp, security, user, password, sender) -> int
     pending = sum(1 for e in outcome.data["files"] if e["format"] == "eml")
     try:
         with bar:
-            report = send_messages(outcome.data, out_dir, settings, progress=bar.start(pending) and (lambda _: bar.advance()))
+            report = send_messages(outcome.data, out_dir, settings, progress=bar.start(pending))
     except BriefgenError as e:
         _report(e)
         return 1
