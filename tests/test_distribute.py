@@ -379,3 +379,24 @@ def test_distribute_and_verify_have_help():
     assert result.returncode == 0 and "--recipients" in result.stdout and "--watermark" in result.stdout
     assert "BRIEFGEN_SMTP_PASSWORD" in result.stdout
     assert run_cli("verify", "--help").returncode == 0
+
+
+def test_an_office_changes_the_stamp_by_exporting_and_editing_its_template(tmp_path):
+    import docx
+
+    folder = tmp_path / "house"
+    result = run_cli("templates", "export", "copy-stamp.txt", str(folder))
+    assert result.returncode == 0, result.stderr
+    path = folder / "copy-stamp.txt.j2"
+    assert path.is_file()
+    path.write_text("{% if master %}MASTER{% else %}Numbered copy {{ copy }}/{{ copies }} for "
+                    "{{ name }} ({{ organisation }}){% endif %}", encoding="utf-8")
+    people = write_people(tmp_path / "people.csv", PEOPLE[:2])
+    out = tmp_path / "out"
+    result = run_cli("distribute", str(BUNDLED), "-r", str(people), "-o", str(out), "--template-dir", str(folder),
+                     "--format", "docx,pdf", "-j", "1")
+    assert result.returncode == 0, result.stderr
+    footer = docx.Document(str(out / "pakistan-azerbaijan-2024-07-copy-2-José-Ñúñez.docx")).sections[0].footer
+    assert footer.paragraphs[0].text == "Numbered copy 2/2 for José Ñúñez (Embassy in Baku)"
+    pages = pdf_pages_text(out / "pakistan-azerbaijan-2024-07-copy-2-José-Ñúñez.pdf")
+    assert all("Numbered copy 2/2 for José Ñúñez (Embassy in Baku)" in page for page in pages)
