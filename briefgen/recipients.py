@@ -105,13 +105,18 @@ def _csv_rows(text: str, path: str, problems: list[Problem]) -> list[tuple[int, 
     """Return (line, {column: value}) per data row of the CSV ``text``."""
     text = text.lstrip("\ufeff")
     first = text.split("\n", 1)[0]
-    # The header names hold no separators, so the separator is the one the header uses most.
-    delimiter = max(",;\t", key=lambda d: (first.count(d), d == ","))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    offset = 0
+    if re.fullmatch(r"sep=.\r?", first, flags=re.IGNORECASE):
+        # Excel's own hint line ("sep=;") names the separator.
+        delimiter, text, offset = first[4], text.split("\n", 1)[1] if "\n" in text else "", 1
+    else:
+        # The header names hold no separators, so the separator is the one the header uses most.
+        delimiter = max(",;\t", key=lambda d: (first.count(d), d == ","))
+    reader = _Numbered(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True), offset)
     try:
         header = next(reader, None)
     except csv.Error as e:
-        problems.append(Problem(f"the header row is not valid CSV: {e}", path, 1))
+        problems.append(Problem(f"the header row is not valid CSV: {e}", path, 1 + offset))
         return []
     if header is None:
         return []
@@ -124,12 +129,12 @@ def _csv_rows(text: str, path: str, problems: list[Problem]) -> list[tuple[int, 
         elif not key:
             columns.append(None)  # an empty header cell: Excel writes these for empty columns
         elif key in columns:
-            problems.append(Problem(f"column {raw.strip()!r} appears twice in the header", path, 1, number))
+            problems.append(Problem(f"column {raw.strip()!r} appears twice in the header", path, 1 + offset, number))
             columns.append(None)
         else:
             close = difflib.get_close_matches(key, [*COLUMNS, *_ALIASES], n=1)
             hint = f"did you mean {close[0]!r}?" if close else f"the columns are {', '.join(COLUMNS)}"
-            problems.append(Problem(f"unknown column {raw.strip()!r}", path, 1, number, hint=hint))
+            problems.append(Problem(f"unknown column {raw.strip()!r}", path, 1 + offset, number, hint=hint))
             columns.append(None)
     if "name" not in columns:
         problems.append(Problem("the header has no 'name' column", path, 1,
@@ -157,6 +162,23 @@ def _csv_rows(text: str, path: str, problems: list[Problem]) -> list[tuple[int, 
         if len(rows) > MAX_RECIPIENTS:
             break
     return rows
+
+
+class _Numbered:
+    """A csv reader whose ``line_num`` counts lines skipped before it."""
+
+    def __init__(self, reader, offset: int) -> None:
+        self.reader, self.offset = reader, offset
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self.reader)
+
+    @property
+    def line_num(self) -> int:
+        return self.reader.line_num + self.offset
 
 
 def _yaml_rows(text: str, path: str, problems: list[Problem]) -> list[tuple[int, dict[str, str]]]:

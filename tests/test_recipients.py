@@ -120,3 +120,11 @@ def test_safe_name_is_always_one_short_harmless_name(name):
 
 def test_unique_names_are_deterministic_and_case_blind():
     assert unique_names(["a", "A", "b", "a"]) == ["a", "A-2", "b", "a-3"]
+
+
+def test_excel_separator_line_is_honoured_and_lines_still_count():
+    text = "sep=;\r\nname;role;email\r\nJane Doe;Minister, Foreign Affairs;jane@example.org\r\nAli;x;bad@\r\n"
+    assert problems_of(text) == [
+        "people.csv:4: email: 'bad@' is not an e-mail address (write it as name@example.org, one address per row)"]
+    people = parse_recipients(text.replace("bad@", "ali@example.org"), "people.csv")
+    assert people[0].role == "Minister, Foreign Affairs" and people[0].line == 3
