@@ -91,7 +91,7 @@ def parse_recipients(text: str, path: str = "<recipients>", *, require_email: bo
     """
     problems: list[Problem] = []
     rows = _yaml_rows(text, path, problems) if yaml else _csv_rows(text, path, problems)
-    if problems:
+    if problems and not rows:
         raise RecipientsError(problems=problems)
     if not rows:
         raise RecipientsError("the file has no recipients", path=path,
@@ -202,7 +202,7 @@ def _yaml_rows(text: str, path: str, problems: list[Problem]) -> list[tuple[int,
             problems.append(Problem("a recipient is a mapping (name: ..., role: ...)", path, line,
                                     field=f"[{i}]"))
             continue
-        values: dict[str, str] = {}
+        values: dict = {"_lines": {}}
         for key, value in item.items():
             canonical = _ALIASES.get(str(key).lower(), str(key).lower())
             if canonical not in COLUMNS:
@@ -217,6 +217,7 @@ def _yaml_rows(text: str, path: str, problems: list[Problem]) -> list[tuple[int,
                                         field=f"[{i}]"))
                 continue
             values[canonical] = "" if value is None else str(value)
+            values["_lines"][canonical] = positions.of((*prefix, i, key))[0] or line
         rows.append((line, values))
     return rows
 
@@ -232,10 +233,12 @@ def _validate(rows: list[tuple[int, dict[str, str]]], path: str, require_email: 
     for line, values in rows:
         bad = False
 
+        field_lines = values.get("_lines", {})  # YAML: each field's own line
+
         def problem(field: str, message: str, hint: str | None = None) -> None:
             nonlocal bad
             bad = True
-            problems.append(Problem(message, path, line, field=field, hint=hint))
+            problems.append(Problem(message, path, field_lines.get(field, line), field=field, hint=hint))
 
         clean: dict[str, str] = {}
         for key in ("name", "role", "organisation", "email"):
@@ -312,7 +315,8 @@ def _validate(rows: list[tuple[int, dict[str, str]]], path: str, require_email: 
                                organisation=clean.get("organisation", ""), email=email, copy=copy,
                                formats=formats, line=line, source=path))
     if problems:
-        raise RecipientsError(problems=problems)
+        # Rows in file order, whether the problem was found reading or checking them.
+        raise RecipientsError(problems=sorted(problems, key=lambda p: p.line or 0))
     free = iter(n for n in range(1, len(drafts) + 1) if n not in seen_copies)
     recipients = [Recipient(**{**d, "copy": d["copy"] or next(free)}) for d in drafts]
     return sorted(recipients, key=lambda r: r.copy)

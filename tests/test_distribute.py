@@ -400,3 +400,12 @@ def test_an_office_changes_the_stamp_by_exporting_and_editing_its_template(tmp_p
     assert footer.paragraphs[0].text == "Numbered copy 2/2 for José Ñúñez (Embassy in Baku)"
     pages = pdf_pages_text(out / "pakistan-azerbaijan-2024-07-copy-2-José-Ñúñez.pdf")
     assert all("Numbered copy 2/2 for José Ñúñez (Embassy in Baku)" in page for page in pages)
+
+
+def test_a_name_in_a_right_to_left_script_is_refused_with_its_row(tmp_path):
+    people = write_people(tmp_path / "people.csv", [("Jane Doe", "Minister", "MoFA", ""),
+                                                    ("محمد علی", "Adviser", "MoFA", "")])
+    result = run_cli("distribute", str(BUNDLED), "-r", str(people), "-o", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert f"error: {people}:3: name: right-to-left text is not supported" in result.stderr
+    assert not (tmp_path / "out").exists()

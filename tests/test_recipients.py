@@ -128,3 +128,16 @@ def test_excel_separator_line_is_honoured_and_lines_still_count():
         "people.csv:4: email: 'bad@' is not an e-mail address (write it as name@example.org, one address per row)"]
     people = parse_recipients(text.replace("bad@", "ali@example.org"), "people.csv")
     assert people[0].role == "Minister, Foreign Affairs" and people[0].line == 3
+
+
+def test_yaml_problems_name_their_lines(tmp_path):
+    path = tmp_path / "people.yaml"
+    path.write_text("- name: Jane Doe\n  emial: jane@example.org\n- name: Ali\n  email: ali@\n- just a string\n",
+                    encoding="utf-8")
+    with pytest.raises(RecipientsError) as info:
+        load_recipients(path)
+    assert [str(p) for p in info.value.problems] == [
+        f"{path}:2: [0]: unknown field 'emial' (did you mean 'email'?)",
+        f"{path}:4: email: 'ali@' is not an e-mail address (write it as name@example.org, one address per row)",
+        f"{path}:5: [2]: a recipient is a mapping (name: ..., role: ...)",
+    ]
