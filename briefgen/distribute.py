@@ -100,9 +100,10 @@ class TextTemplates:
     sandbox, with the same filters; templates see only the plain data given to ``render``.
     """
 
-    def __init__(self, search_path: list[Path]) -> None:
-        from markupsafe import Markup
+    MAX_CHARS = 10_000
+    """Longest text one of these templates may produce."""
 
+    def __init__(self, search_path: list[Path]) -> None:
         from briefgen.templating import make_environment
 
         base = make_environment(list(search_path))
@@ -110,7 +111,6 @@ class TextTemplates:
         env.filters = {**base.filters, "join": lambda value, sep="": str(sep).join(str(v) for v in value)}
         self.env = env
         self._cache: dict[str, object] = {}
-        self._markup = Markup
 
     def render(self, name: str, context: dict, *, one_line: bool = True) -> str:
         """Return template ``name`` filled with ``context`` (str/int/bool/lists of str), with
@@ -122,25 +122,53 @@ class TextTemplates:
 
         from briefgen.errors import TemplateError
 
+        template = None
         try:
             template = self._cache.get(name) or self.env.get_template(name)
             self._cache[name] = template
-            text = template.render(context)
+            parts: list[str] = []
+            size = 0
+            for chunk in template.generate(context):  # stops a runaway loop at the limit
+                size += len(chunk)
+                if size > self.MAX_CHARS:
+                    raise TemplateError(f"the template produced more than {self.MAX_CHARS:,} characters",
+                                        path=template.filename or name)
+                parts.append(chunk)
+            text = "".join(parts)
+        except TemplateError:
+            raise
         except jinja2.TemplateNotFound:
             raise TemplateError(f"template {name!r} not found", path=name,
                                 hint="it is built in; a copy in your template folder overrides it") from None
         except jinja2.TemplateSyntaxError as e:
             raise TemplateError(f"template syntax error: {e.message}", path=e.filename or name, line=e.lineno) from None
         except jinja2.UndefinedError as e:
-            raise TemplateError(f"undefined: {e.message}", path=name,
+            raise TemplateError(f"undefined: {e.message}", path=_where(template, name), line=_line(e, template),
                                 hint=f"available: {', '.join(sorted(context))}") from None
         except jinja2.exceptions.SecurityError as e:
-            raise TemplateError(f"not allowed in a template: {e}", path=name) from None
+            raise TemplateError(f"not allowed in a template: {e}", path=_where(template, name),
+                                line=_line(e, template)) from None
         except (TypeError, ValueError, KeyError, AttributeError, ArithmeticError, IndexError) as e:
-            raise TemplateError(f"the template failed: {type(e).__name__}: {e}", path=name) from None
-        if len(text) > 10_000:
-            raise TemplateError("the template produced more than 10,000 characters", path=name)
+            raise TemplateError(f"the template failed: {type(e).__name__}: {e}", path=_where(template, name),
+                                line=_line(e, template)) from None
         return " ".join(text.split()) if one_line else text.strip() + "\n"
+
+
+def _where(template, name: str) -> str:
+    return getattr(template, "filename", None) or name
+
+
+def _line(error: BaseException, template) -> int | None:
+    """Return the template line an error was raised at (Jinja maps its frames to the
+    template's file and line), or None."""
+    filename = getattr(template, "filename", None)
+    line = None
+    tb = error.__traceback__
+    while tb is not None:
+        if filename and tb.tb_frame.f_code.co_filename == filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
 
 
 def copy_context(recipient: Recipient | None, copies: int, document: Document) -> dict:
@@ -171,7 +199,8 @@ def plan_copies(recipients: list[Recipient], document: Document, note_stem: str,
     made safe by ``output.safe_name``) and ``<note>-master``; the copy number makes them
     distinct, and ``output.unique_names`` guards the rest. A recipient's own ``formats``
     narrow ``formats``. Raises TemplateError for a broken stamp or watermark template, and
-    RecipientsError naming each row whose stamp text is empty or has a line break.
+    RecipientsError naming each row whose stamp is empty or who asks only for formats this run
+    does not make.
     """
     from briefgen.output import safe_name, unique_names
 

@@ -409,3 +409,15 @@ def test_a_name_in_a_right_to_left_script_is_refused_with_its_row(tmp_path):
     assert result.returncode == 2
     assert f"error: {people}:3: name: right-to-left text is not supported" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_broken_stamp_template_is_named_with_its_line(tmp_path):
+    folder = tmp_path / "house"
+    folder.mkdir()
+    (folder / "copy-stamp.txt.j2").write_text("Copy {{ copy }}\n of {{ copies }} for {{ nmae }}", encoding="utf-8")
+    people = write_people(tmp_path / "people.csv", PEOPLE[:1])
+    result = run_cli("distribute", str(BUNDLED), "-r", str(people), "-o", str(tmp_path / "out"),
+                     "--template-dir", str(folder))
+    assert result.returncode == 2
+    assert f"error: {folder / 'copy-stamp.txt.j2'}:2: undefined: 'nmae' is undefined" in result.stderr
+    assert not (tmp_path / "out").exists()

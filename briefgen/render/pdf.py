@@ -10,6 +10,7 @@ The output is byte-for-byte repeatable for the same input (reportlab's ``invaria
 
 from __future__ import annotations
 
+import functools
 import io
 from xml.sax.saxutils import escape, quoteattr
 
@@ -743,12 +744,12 @@ def render_pdf_overlay(document: Document, theme: Theme) -> bytes:
     Raises RenderError as ``stamp_layout`` does, ThemeError if a font cannot be loaded.
     """
     from briefgen.fonts import plan_fonts
-    from briefgen.model import characters
     from briefgen.theme import for_density
 
     theme = for_density(theme, document.meta.density)
     fonts = _register_fonts(theme)
-    plan = plan_fonts(characters(document), theme)
+    # Only the stamp and watermark are drawn: their characters are all the fonts must cover.
+    plan = plan_fonts(set(document.meta.stamp + document.meta.watermark), theme)
     fallback_names = _register_fallbacks(plan)
     stamp = stamp_layout(document, theme, fonts, plan, fallback_names)
     width_mm, height_mm = theme.page_size_mm
@@ -768,13 +769,22 @@ def stamp_pdf(base: bytes, overlay: bytes) -> bytes:
     kept, so the result is as repeatable as its inputs."""
     from pypdf import PdfReader, PdfWriter
 
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(base)))
+    writer = PdfWriter(clone_from=_parsed(base))
     layer = PdfReader(io.BytesIO(overlay)).pages[0]
     for page in writer.pages:
         page.merge_page(layer)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+@functools.lru_cache(maxsize=2)
+def _parsed(data: bytes):
+    """Return a PdfReader of ``data``, parsed once for all the copies made from one base
+    (cloning reads from it; nothing writes to it)."""
+    from pypdf import PdfReader
+
+    return PdfReader(io.BytesIO(data))
 
 
 def _canvas_class(document: Document, theme: Theme, fonts: dict[str, str], plan, fallback_names: dict,
