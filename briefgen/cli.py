@@ -402,13 +402,16 @@ def distribute(obj: _Context, facts: Path, recipients_path: Path, out_dir: Path 
         _err(f"warning: {warning}")
     status = 0
     for result in outcome.failed:
+        who = "the master copy" if result.copy == 0 else f"copy {result.copy}"
         for problem in result.problems:
-            _err(f"error: copy {result.copy}: {problem}")
+            _err(f"error: {who}: {problem}")
         status = max(status, 3 if result.exit_code == 3 else 1)
     files = sum(len(r.files) for r in outcome.results)
-    copies = len(outcome.results) - 1
+    copies = [r for r in outcome.results if r.copy != 0]
+    master_ok = all(not r.problems for r in outcome.results if r.copy == 0)
     click.echo(str(outcome.manifest))
-    _err(f"{copies - len(outcome.failed)} of {copies} copies and the master: {files} files in "
+    _err(f"{sum(1 for r in copies if not r.problems)} of {len(copies)} copies"
+         f"{' and the master' if master_ok else ' (the master failed)'}: {files} files in "
          f"{time.perf_counter() - started:.1f} s; manifest {outcome.manifest}")
     if send:
         status = max(status, _send(outcome, out_dir, smtp, security, user, password, sender))

@@ -68,9 +68,7 @@ def write_messages(copies, by_copy: dict, document, count: int, out_dir: Path, t
     that cannot be written is recorded in ``outcome`` (a ``DistributionResult``) as a failure
     of that copy; the others are still written.
     """
-    from dataclasses import replace
-
-    from briefgen.distribute import BODY_TEMPLATE, SUBJECT_TEMPLATE, CopyResult, copy_context
+    from briefgen.distribute import BODY_TEMPLATE, SUBJECT_TEMPLATE, copy_context
     from briefgen.errors import BriefgenError
     from briefgen.output import write_atomic
 
