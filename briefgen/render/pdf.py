@@ -773,6 +773,7 @@ def stamp_pdf(base: bytes, overlay: bytes) -> bytes:
     layer = PdfReader(io.BytesIO(overlay)).pages[0]
     for page in writer.pages:
         page.merge_page(layer)
+        page.compress_content_streams()  # merging leaves the page's content uncompressed
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
