@@ -453,13 +453,6 @@ class _ProgressBar:
         self.task = None
 
     def __enter__(self):
-        if sys.stderr.isatty():
-            from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-            self.progress = Progress(TextColumn(self.label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                                     console=Console(stderr=True), transient=True)
-            self.progress.__enter__()
         return self
 
     def __exit__(self, *exc) -> None:
@@ -467,8 +460,16 @@ class _ProgressBar:
             self.progress.__exit__(*exc)
 
     def start(self, total: int):
-        """Start counting to ``total``; return the function to call per item done."""
-        if self.progress is not None:
+        """Show the bar (on a terminal), counting to ``total``; return the function to call per
+        item done. The bar's refresh thread starts here, not before: worker processes are
+        forked before this is called."""
+        if sys.stderr.isatty() and self.progress is None:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.progress = Progress(TextColumn(self.label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                                     console=Console(stderr=True), transient=True)
+            self.progress.__enter__()
             self.task = self.progress.add_task(self.label, total=total)
         return lambda *_: self.advance()
 

@@ -397,13 +397,15 @@ def render_copy(copy: Copy) -> CopyResult:
 
 
 def render_all(copies: list[Copy], init_args: tuple, *, jobs: int = 1,
-               progress: Callable[[CopyResult], None] | None = None) -> list[CopyResult]:
+               progress_start: Callable[[int], Callable[[CopyResult], None]] | None = None) -> list[CopyResult]:
     """Render ``copies`` in ``jobs`` processes (1: in this process); return the results in
-    copy order. ``progress`` is called as each copy finishes. On KeyboardInterrupt, pending
-    copies are cancelled, running ones finish their atomic writes, and the interrupt is
-    raised again."""
+    copy order. ``progress_start(total)`` gives the function called as each copy finishes; it
+    is called once the worker processes exist (a progress bar's thread must not be running
+    when they are forked). On KeyboardInterrupt, pending copies are cancelled, running ones
+    finish their atomic writes, and the interrupt is raised again."""
     results: dict[int, CopyResult] = {}
     if jobs <= 1:
+        progress = progress_start(len(copies)) if progress_start else None
         _init_worker(*init_args)
         for c in copies:
             results[c.copy] = render_copy(c)
@@ -420,6 +422,7 @@ def render_all(copies: list[Copy], init_args: tuple, *, jobs: int = 1,
                                   initargs=init_args)
     try:
         futures = {pool.submit(render_copy, c): c for c in copies}
+        progress = progress_start(len(copies)) if progress_start else None
         for future in cf.as_completed(futures):
             c = futures[future]
             try:
@@ -525,8 +528,7 @@ def distribute(facts_path: Path, recipients_path: Path, out_dir: Path, options: 
         # Laid out once, with room kept for the stamp; each copy only adds its stamp layer.
         pdf_base = render_pdf(stamped(document, Copy(1, None, "", ("pdf",), ""), reserve), theme)
     init_args = (document, master, theme, reserve, str(out_dir), docx_base, pdf_base)
-    progress = progress_start(len(copies)) if progress_start else None
-    results = render_all(copies, init_args, jobs=options.jobs, progress=progress)
+    results = render_all(copies, init_args, jobs=options.jobs, progress_start=progress_start)
     outcome = DistributionResult(results=results, warnings=warnings)
     by_copy = {r.copy: r for r in results}
     emails: dict[int, tuple[str, int, str]] = {}
