@@ -57,9 +57,9 @@ def smtp():
         controller.stop()
 
 
-def send(people, out, server, *more):
+def send(people, out, server, *more, env=None):
     return run_cli("distribute", str(BUNDLED), "-r", str(people), "-o", str(out), "--send", "--smtp", server,
-                   "--from", "South Asia Desk <desk@example.gov>", "-j", "2", *more)
+                   "--from", "South Asia Desk <desk@example.gov>", "-j", "2", *more, env=env)
 
 
 def test_each_recipient_gets_one_message_with_their_exact_copy_and_a_rerun_sends_nothing(tmp_path, smtp):
@@ -138,3 +138,35 @@ def test_login_password_comes_from_the_environment(tmp_path, smtp):
                      env={"BRIEFGEN_SMTP_PASSWORD": "s3cret"})
     assert result.returncode == 0, result.stderr
     assert len(box.messages) == 2
+
+
+@pytest.fixture
+def tls(tmp_path):
+    """A certificate authority of the test's own (trustme): the CA file clients trust, and the
+    server's TLS context with a certificate for 127.0.0.1."""
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    return ca_file, context
+
+
+@pytest.mark.parametrize("mode", ["--starttls", "--ssl"])
+def test_tls_connections_verify_the_server_certificate(tmp_path, smtp, tls, mode):
+    ca_file, context = tls
+    options = {"tls_context": context, "require_starttls": True} if mode == "--starttls" else {"ssl_context": context}
+    box, server = smtp(**options)
+    people = write_people(tmp_path / "people.csv", PEOPLE[:2])
+    # A server whose certificate nobody vouches for is refused before anything is sent.
+    result = send(people, tmp_path / "out", server, mode, "--format", "pdf")
+    assert result.returncode == 1 and "cannot connect to the SMTP server" in result.stderr
+    assert "CERTIFICATE_VERIFY_FAILED" in result.stderr and not box.messages
+    # Trusted (SSL_CERT_FILE names the CA, as for any OpenSSL program): delivered.
+    result = send(people, tmp_path / "out", server, mode, "--format", "pdf", env={"SSL_CERT_FILE": str(ca_file)})
+    assert result.returncode == 0, result.stderr
+    assert sorted(r[0] for _, r, _ in box.messages) == ["jane@example.org", "jose@example.org"]
