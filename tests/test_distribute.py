@@ -421,3 +421,27 @@ def test_a_broken_stamp_template_is_named_with_its_line(tmp_path):
     assert result.returncode == 2
     assert f"error: {folder / 'copy-stamp.txt.j2'}:2: undefined: 'nmae' is undefined" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_the_template_and_markdown_run_once_for_all_copies(tmp_path, monkeypatch):
+    import briefgen.markup
+    import briefgen.templating
+    from briefgen.distribute import Options, distribute
+
+    calls = {"template": 0, "parse": 0}
+    render_markdown, parse = briefgen.templating.render_markdown, briefgen.markup.parse
+
+    def counted_render(*args, **kwargs):
+        calls["template"] += 1
+        return render_markdown(*args, **kwargs)
+
+    def counted_parse(*args, **kwargs):
+        calls["parse"] += 1
+        return parse(*args, **kwargs)
+
+    monkeypatch.setattr(briefgen.templating, "render_markdown", counted_render)
+    monkeypatch.setattr(briefgen.markup, "parse", counted_parse)
+    people = write_people(tmp_path / "people.csv", PEOPLE[:5])
+    outcome = distribute(BUNDLED, people, tmp_path / "out", Options(date=NOTE_DATE, jobs=1))
+    assert not outcome.failed and len(outcome.data["files"]) == 12
+    assert calls == {"template": 1, "parse": 1}
