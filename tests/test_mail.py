@@ -114,7 +114,7 @@ def test_send_needs_addresses_a_sender_and_a_reachable_server(tmp_path):
     result = send(people, tmp_path / "out", "127.0.0.1:1")
     assert result.returncode == 2 and f"{people}:2: email: is missing" in result.stderr
     people = write_people(tmp_path / "people.csv", [("Jane Doe", "Minister", "MoFA", "jane@example.org")])
-    result = send(people, tmp_path / "out", f"127.0.0.1:{free_port()}")
+    result = send(people, tmp_path / "out", f"127.0.0.1:{free_port()}", "--format", "pdf")
     assert result.returncode == 1 and "cannot connect to the SMTP server" in result.stderr
     result = run_cli("distribute", str(BUNDLED), "-r", str(people), "--send", "--smtp", "127.0.0.1:25")
     assert result.returncode == 2 and "--send needs --from" in result.stderr
@@ -130,11 +130,11 @@ def test_login_password_comes_from_the_environment(tmp_path, smtp):
     box, server = smtp(authenticator=authenticator, auth_require_tls=False)
     people = write_people(tmp_path / "people.csv", PEOPLE[:2])
     result = run_cli("distribute", str(BUNDLED), "-r", str(people), "-o", str(tmp_path / "out"), "--send",
-                     "--smtp", server, "--from", "desk@example.gov", "--user", "desk",
+                     "--smtp", server, "--from", "desk@example.gov", "--user", "desk", "--format", "pdf",
                      env={"BRIEFGEN_SMTP_PASSWORD": "wrong"})
     assert result.returncode == 1 and "refused the login" in result.stderr and not box.messages
     result = run_cli("distribute", str(BUNDLED), "-r", str(people), "-o", str(tmp_path / "out"), "--send",
-                     "--smtp", server, "--from", "desk@example.gov", "--user", "desk",
+                     "--smtp", server, "--from", "desk@example.gov", "--user", "desk", "--format", "pdf",
                      env={"BRIEFGEN_SMTP_PASSWORD": "s3cret"})
     assert result.returncode == 0, result.stderr
     assert len(box.messages) == 2
