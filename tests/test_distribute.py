@@ -427,21 +427,21 @@ def test_a_broken_stamp_template_is_named_with_its_line(tmp_path):
 
 def test_the_template_and_markdown_run_once_for_all_copies(tmp_path, monkeypatch):
     import briefgen.markup
-    import briefgen.templating
+    import briefgen.pipeline
     from briefgen.distribute import Options, distribute
 
     calls = {"template": 0, "parse": 0}
-    render_markdown, parse = briefgen.templating.render_markdown, briefgen.markup.parse
+    compose, parse = briefgen.pipeline.compose, briefgen.markup.parse
 
-    def counted_render(*args, **kwargs):
+    def counted_compose(*args, **kwargs):  # the template run, then the parse
         calls["template"] += 1
-        return render_markdown(*args, **kwargs)
+        return compose(*args, **kwargs)
 
     def counted_parse(*args, **kwargs):
         calls["parse"] += 1
         return parse(*args, **kwargs)
 
-    monkeypatch.setattr(briefgen.templating, "render_markdown", counted_render)
+    monkeypatch.setattr(briefgen.pipeline, "compose", counted_compose)
     monkeypatch.setattr(briefgen.markup, "parse", counted_parse)
     people = write_people(tmp_path / "people.csv", PEOPLE[:5])
     outcome = distribute(BUNDLED, people, tmp_path / "out", Options(date=NOTE_DATE, jobs=1))
