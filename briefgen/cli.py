@@ -296,6 +296,212 @@ def templates_export(name: str, folder: Path | None, force: bool) -> None:
     click.echo(str(target))
 
 
+# --- distribute and verify ---------------------------------------------------------------------
+
+def _parse_copy_formats(ctx, param, value: str) -> tuple[str, ...]:
+    formats = tuple(dict.fromkeys(f.strip().lower() for f in value.split(",") if f.strip()))
+    bad = [f for f in formats if f not in ("pdf", "docx")]
+    if bad or not formats:
+        raise click.BadParameter(f"unknown format {', '.join(bad) or '(none)'}; choose from pdf, docx "
+                                 "(comma-separated)")
+    return formats
+
+
+def _parse_smtp(ctx, param, value: str | None) -> tuple[str, int] | None:
+    if value is None:
+        return None
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise click.BadParameter(f"{value!r}: give HOST:PORT, e.g. smtp.example.org:587")
+    return host.strip("[]"), int(port)
+
+
+def _default_jobs() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+@cli.command()
+@click.argument("facts", type=click.Path(path_type=Path))
+@click.option("-r", "--recipients", "recipients_path", required=True, type=click.Path(path_type=Path),
+              metavar="FILE", help="Recipients file: CSV with a header row, or YAML (see docs/distribution.md).")
+@click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path), default=None,
+              help="Folder for the copies, messages and manifest (default: out/<note>-copies).")
+@click.option("-f", "--format", "formats", default="pdf,docx", show_default=True, callback=_parse_copy_formats,
+              help="Comma-separated formats of each copy: pdf, docx.")
+@click.option("-t", "--template", default=None, metavar="NAME_OR_PATH", help="Template, as for build.")
+@click.option("--template-dir", "template_dirs", multiple=True, type=click.Path(path_type=Path), metavar="DIR",
+              help="Folder searched for templates (the note's and the stamp's) before all others (repeatable).")
+@click.option("--theme", "theme_path", type=click.Path(path_type=Path), default=None, metavar="FILE",
+              help="Theme file, as for build.")
+@click.option("--missing-glyphs", type=click.Choice(["error", "replace"]), default="error", show_default=True,
+              help="What to do with a character no font has, as for build.")
+@click.option("--date", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Date of the note when the facts file gives none (default: $SOURCE_DATE_EPOCH, else today).")
+@click.option("--watermark", is_flag=True, help="Also print the recipient across every page, light and diagonal.")
+@click.option("--eml", is_flag=True, help="Also write one e-mail (.eml) per recipient with the copy attached.")
+@click.option("--from", "sender", default=None, metavar="ADDRESS",
+              help="The e-mails' From address (needed with --send).")
+@click.option("--send", is_flag=True, help="Send the e-mails (implies --eml) through --smtp.")
+@click.option("--smtp", default=None, callback=_parse_smtp, metavar="HOST:PORT", help="SMTP server for --send.")
+@click.option("--starttls", "security", flag_value="starttls", help="Upgrade the SMTP connection with STARTTLS.")
+@click.option("--ssl", "security", flag_value="ssl", help="Connect to the SMTP server over TLS (port 465).")
+@click.option("--user", default=None, help="SMTP login; the password comes from $BRIEFGEN_SMTP_PASSWORD or a prompt.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None,
+              help="Copies rendered in parallel (default: the number of CPUs, at most 8).")
+@click.pass_obj
+def distribute(obj: _Context, facts: Path, recipients_path: Path, out_dir: Path | None, formats: tuple[str, ...],
+               template: str | None, template_dirs: tuple[Path, ...], theme_path: Path | None,
+               missing_glyphs: str, date: dt.datetime | None, watermark: bool, eml: bool, sender: str | None,
+               send: bool, smtp: tuple[str, int] | None, security: str | None, user: str | None,
+               jobs: int | None) -> None:
+    """Make a numbered, stamped copy of the note of FACTS for each recipient, a master copy
+    ending with the distribution list, and a manifest (manifest.json, manifest.csv) with every
+    file's SHA-256; with --eml/--send, one e-mail per recipient.
+
+    \b
+    Example:
+      briefgen distribute facts/x.yaml --recipients people.csv -o out/x-copies
+      briefgen verify out/x-copies
+    """
+    from briefgen.distribute import Options, distribute as run
+
+    eml = eml or send
+    if send and not smtp:
+        raise click.UsageError("--send needs --smtp HOST:PORT")
+    if send and not sender:
+        raise click.UsageError("--send needs --from ADDRESS (the sender of the e-mails)")
+    if sender:
+        from email.utils import parseaddr
+
+        if "@" not in parseaddr(sender)[1] or any(c in sender for c in "\r\n"):
+            raise click.BadParameter(f"{sender!r} is not an e-mail address", param_hint="'--from'")
+    password = None
+    if send and user:
+        password = os.environ.get("BRIEFGEN_SMTP_PASSWORD")
+        if password is None:
+            if not sys.stdin.isatty():
+                _err("error: --user needs a password: set BRIEFGEN_SMTP_PASSWORD or run in a terminal to be asked")
+                sys.exit(2)
+            password = click.prompt(f"SMTP password for {user}", hide_input=True, err=True)
+    from briefgen.pipeline import output_path
+
+    out_dir = out_dir or Path("out") / f"{output_path(facts, Path('.'), 'x').stem}-copies"
+    options = Options(formats=formats, template=template, template_dirs=tuple(template_dirs), theme_path=theme_path,
+                      missing_glyphs=missing_glyphs, date=_build_date(date.date() if date else None),
+                      watermark=watermark, eml=eml, require_email=eml, sender=sender,
+                      jobs=jobs or _default_jobs())
+    started = time.perf_counter()
+    progress_bar = _ProgressBar("rendering copies")
+    try:
+        with progress_bar:
+            outcome = run(facts, recipients_path, out_dir, options, progress_start=progress_bar.start)
+    except BriefgenError as e:
+        _report(e)
+        sys.exit(e.exit_code)
+    except KeyboardInterrupt:
+        _err("interrupted: no file was left half-written; run the same command again to complete the set")
+        sys.exit(130)
+    for warning in outcome.warnings:
+        _err(f"warning: {warning}")
+    status = 0
+    for result in outcome.failed:
+        who = "the master copy" if result.copy == 0 else f"copy {result.copy}"
+        for problem in result.problems:
+            _err(f"error: {who}: {problem}")
+        status = max(status, 3 if result.exit_code == 3 else 1)
+    files = sum(len(r.files) for r in outcome.results)
+    copies = [r for r in outcome.results if r.copy != 0]
+    master_ok = all(not r.problems for r in outcome.results if r.copy == 0)
+    click.echo(str(outcome.manifest))
+    _err(f"{sum(1 for r in copies if not r.problems)} of {len(copies)} copies"
+         f"{' and the master' if master_ok else ' (the master failed)'}: {files} files in "
+         f"{time.perf_counter() - started:.1f} s; manifest {outcome.manifest}")
+    if send:
+        status = max(status, _send(outcome, out_dir, smtp, security, user, password, sender))
+    if outcome.failed:
+        _err(f"{len(outcome.failed)} copies failed (listed above); fix them and run the command again")
+    sys.exit(status)
+
+
+def _send(outcome, out_dir: Path, smtp, security, user, password, sender) -> int:
+    from email.utils import parseaddr
+
+    from briefgen.mail import SmtpSettings, send_messages
+
+    settings = SmtpSettings(host=smtp[0], port=smtp[1], sender=parseaddr(sender)[1], security=security or "none",
+                            user=user, password=password)
+    bar = _ProgressBar("sending")
+    pending = sum(1 for e in outcome.data["files"] if e["format"] == "eml")
+    try:
+        with bar:
+            report = send_messages(outcome.data, out_dir, settings, progress=bar.start(pending))
+    except BriefgenError as e:
+        _report(e)
+        return 1
+    except KeyboardInterrupt:
+        _err("interrupted: the send log records every message accepted so far; run again to send the rest")
+        sys.exit(130)
+    for name, to, reason in report.failed:
+        _err(f"error: {to} ({name}): {reason}")
+    _err(f"sent {len(report.sent)}, already sent before {len(report.skipped)}, failed {len(report.failed)}")
+    return 1 if report.failed else 0
+
+
+class _ProgressBar:
+    """A rich progress bar on stderr when it is a terminal; silent in a pipe or a log file."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.progress = None
+        self.task = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.progress is not None:
+            self.progress.__exit__(*exc)
+
+    def start(self, total: int):
+        """Show the bar (on a terminal), counting to ``total``; return the function to call per
+        item done. The bar's refresh thread starts here, not before: worker processes are
+        forked before this is called."""
+        if sys.stderr.isatty() and self.progress is None:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.progress = Progress(TextColumn(self.label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                                     console=Console(stderr=True), transient=True)
+            self.progress.__enter__()
+            self.task = self.progress.add_task(self.label, total=total)
+        return lambda *_: self.advance()
+
+    def advance(self) -> None:
+        if self.progress is not None and self.task is not None:
+            self.progress.advance(self.task)
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+def verify(folder: Path) -> None:
+    """Check every file of a distribution FOLDER against its manifest.json (SHA-256 and size).
+
+    Reports each changed, missing or unlisted file; exit code 1 if there is any.
+    """
+    from briefgen.manifest import verify as run
+
+    try:
+        report = run(folder)
+    except BriefgenError as e:
+        _report(e)
+        sys.exit(e.exit_code)
+    for name, what in report.problems:
+        click.echo(f"{folder / name}: {what}")
+    verdict = "OK" if not report.problems else f"{len(report.problems)} problem(s)"
+    _err(f"{verdict}: {len(report.ok)} file(s) match the manifest")
+    sys.exit(1 if report.problems else 0)
+
+
 def _terminate(signum, frame) -> None:
     # Turn SIGTERM into an exception so every ``finally`` runs: temporary files are removed
     # and the outputs already in place stay as they were.

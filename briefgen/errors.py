@@ -20,6 +20,9 @@ __all__ = [
     "RenderError",
     "OutputError",
     "UsageError",
+    "RecipientsError",
+    "ManifestError",
+    "SendError",
 ]
 
 
@@ -109,6 +112,18 @@ class ThemeError(BriefgenError):
 
 class RenderError(BriefgenError):
     """A renderer could not lay out the document (for example, text no font can show)."""
+
+
+class RecipientsError(BriefgenError):
+    """The recipients file of ``distribute`` cannot be read or has invalid rows."""
+
+
+class ManifestError(BriefgenError):
+    """A distribution folder's manifest is missing or invalid."""
+
+
+class SendError(BriefgenError):
+    """The SMTP server cannot be reached or refuses the login (nothing was sent)."""
 
 
 class UsageError(BriefgenError):

@@ -35,6 +35,7 @@ __all__ = [
     "Block",
     "Meta",
     "Document",
+    "STAMP_MAX_LINES",
     "plain_text",
     "outline",
     "map_text",
@@ -168,6 +169,11 @@ class Meta:
     ``footer`` are extra running texts (the footer's left side, the header's right side).
     ``date`` is the note's date, also used as the files' creation date so builds are repeatable.
     ``density`` is "normal" or "compact" (type about 10% smaller, tighter spacing).
+    ``stamp`` is a copy's own line ("Copy 3 of 12 — prepared for ..."), printed above the foot
+    of every page and never cut: it wraps, onto at most ``STAMP_MAX_LINES`` lines; the PDF keeps
+    room for ``stamp_lines`` lines (or as many as the stamp needs, if more) so that every copy
+    of a distribution breaks its pages in the same places. ``watermark`` is drawn light and
+    diagonally across every PDF page and in the DOCX header.
     """
 
     title: str
@@ -181,6 +187,13 @@ class Meta:
     footer: str = ""
     creator: str = ""
     density: str = "normal"
+    stamp: str = ""
+    stamp_lines: int = 0
+    watermark: str = ""
+
+
+STAMP_MAX_LINES = 3
+"""Most lines a copy stamp may take at the foot of a page; a longer stamp is an error."""
 
 
 @dataclass(frozen=True)
@@ -275,7 +288,8 @@ def _map_blocks(blocks: tuple[Block, ...], fn) -> tuple[Block, ...]:
 
 def map_text(document: Document, fn) -> Document:
     """Return ``document`` with ``fn(str) -> str`` applied to every piece of visible text
-    (blocks and the metadata printed on pages: title, classification, header, footer)."""
+    (blocks and the metadata printed on pages: title, classification, header, footer, stamp,
+    watermark)."""
     from dataclasses import replace
 
     meta = replace(
@@ -284,6 +298,8 @@ def map_text(document: Document, fn) -> Document:
         classification=fn(document.meta.classification),
         header=fn(document.meta.header),
         footer=fn(document.meta.footer),
+        stamp=fn(document.meta.stamp),
+        watermark=fn(document.meta.watermark),
     )
     return Document(meta=meta, blocks=_map_blocks(document.blocks, fn))
 

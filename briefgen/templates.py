@@ -57,19 +57,21 @@ def _description(path: Path) -> str:
 
 
 def list_templates(template_dirs=(), facts_path: Path | None = None) -> list[TemplateEntry]:
-    """Return every ``*.md.j2`` on the search path, in search order, by name within a folder."""
+    """Return every ``*.md.j2`` (a note template, named without the suffix) and ``*.txt.j2``
+    (a plain-text template of ``distribute``, such as ``copy-stamp.txt``) on the search path,
+    in search order, by name within a folder."""
     entries: list[TemplateEntry] = []
     seen: set[str] = set()
     for folder, origin in template_search_path(template_dirs, facts_path):
-        for path in sorted(folder.glob(f"*{TEMPLATE_SUFFIX}")):
-            name = path.name.removesuffix(TEMPLATE_SUFFIX)
+        for path in sorted([*folder.glob(f"*{TEMPLATE_SUFFIX}"), *folder.glob("*.txt.j2")]):
+            name = path.name.removesuffix(TEMPLATE_SUFFIX).removesuffix(".j2")
             entries.append(TemplateEntry(name, path, origin, _description(path), name in seen))
             seen.add(name)
     return entries
 
 
 def _find(name: str, template_dirs=()) -> TemplateEntry:
-    name = name.removesuffix(TEMPLATE_SUFFIX)
+    name = name.removesuffix(TEMPLATE_SUFFIX).removesuffix(".j2")
     for entry in list_templates(template_dirs):
         if entry.name == name and not entry.shadowed:
             return entry
