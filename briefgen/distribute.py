@@ -102,13 +102,22 @@ class TextTemplates:
 
     MAX_CHARS = 10_000
     """Longest text one of these templates may produce."""
+    MAX_SECONDS = 5
+    """Longest one of these templates may run, in seconds."""
 
     def __init__(self, search_path: list[Path]) -> None:
+        from briefgen.sandbox import bounded_filter, check_text, plain_join
         from briefgen.templating import make_environment
 
+        def finalize(value):
+            if value is None:
+                return ""
+            check_text(value, "printing the value")
+            return value
+
         base = make_environment(list(search_path))
-        env = base.overlay(autoescape=False, finalize=lambda v: "" if v is None else v)
-        env.filters = {**base.filters, "join": lambda value, sep="": str(sep).join(str(v) for v in value)}
+        env = base.overlay(autoescape=False, finalize=finalize)
+        env.filters = {**base.filters, "join": bounded_filter("join", plain_join)}
         self.env = env
         self._cache: dict[str, object] = {}
 
@@ -120,23 +129,23 @@ class TextTemplates:
         """
         import jinja2
 
+        from briefgen.deadline import DeadlineExceeded
         from briefgen.errors import TemplateError
+        from briefgen.sandbox import TemplateLimitError, render_bounded
 
         template = None
         try:
             template = self._cache.get(name) or self.env.get_template(name)
             self._cache[name] = template
-            parts: list[str] = []
-            size = 0
-            for chunk in template.generate(context):  # stops a runaway loop at the limit
-                size += len(chunk)
-                if size > self.MAX_CHARS:
-                    raise TemplateError(f"the template produced more than {self.MAX_CHARS:,} characters",
-                                        path=template.filename or name)
-                parts.append(chunk)
-            text = "".join(parts)
+            text = render_bounded(template, context, seconds=self.MAX_SECONDS, max_chars=self.MAX_CHARS)
         except TemplateError:
             raise
+        except TemplateLimitError as e:
+            where, line = e.location
+            raise TemplateError(f"template limit: {e}", path=where or _where(template, name),
+                                line=line or _line(e, template)) from None
+        except DeadlineExceeded as e:
+            raise TemplateError(str(e), path=_where(template, name), hint="look for loops inside loops") from None
         except jinja2.TemplateNotFound:
             raise TemplateError(f"template {name!r} not found", path=name,
                                 hint="it is built in; a copy in your template folder overrides it") from None
@@ -148,7 +157,8 @@ class TextTemplates:
         except jinja2.exceptions.SecurityError as e:
             raise TemplateError(f"not allowed in a template: {e}", path=_where(template, name),
                                 line=_line(e, template)) from None
-        except (TypeError, ValueError, KeyError, AttributeError, ArithmeticError, IndexError) as e:
+        except (TypeError, ValueError, LookupError, AttributeError, ArithmeticError, RuntimeError,
+                jinja2.TemplateError) as e:
             raise TemplateError(f"the template failed: {type(e).__name__}: {e}", path=_where(template, name),
                                 line=_line(e, template)) from None
         return " ".join(text.split()) if one_line else text.strip() + "\n"
