@@ -293,6 +293,30 @@ def templates_export(name: str, folder: Path | None, force: bool) -> None:
     click.echo(str(target))
 
 
+@cli.command("article")
+@click.argument("article", type=click.Path(path_type=Path))
+def article_command(article: Path) -> None:
+    """Print the numbered body paragraphs of ARTICLE (text, Markdown or HTML), as facts files
+    cite them (``para``). The title, byline, date line and headings are shown but not counted."""
+    from briefgen.article import read_article
+
+    try:
+        found = read_article(article)
+    except BriefgenError as e:
+        _report(e)
+        sys.exit(e.exit_code)
+    for label, value in (("title", found.title), ("byline", found.byline), ("date", found.dateline)):
+        if value:
+            click.echo(f"{label}: {value}")
+    headings = dict(found.headings)
+    for number, text in enumerate(found.paragraphs, 1):
+        click.echo("")
+        if number in headings:
+            click.echo(f"## {headings[number]}")
+            click.echo("")
+        click.echo(f"[{number}] {text}")
+
+
 def _terminate(signum, frame) -> None:
     # Turn SIGTERM into an exception so every ``finally`` runs: temporary files are removed
     # and the outputs already in place stay as they were.

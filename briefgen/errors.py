@@ -20,6 +20,7 @@ __all__ = [
     "RenderError",
     "OutputError",
     "UsageError",
+    "ArticleError",
 ]
 
 
@@ -109,6 +110,10 @@ class ThemeError(BriefgenError):
 
 class RenderError(BriefgenError):
     """A renderer could not lay out the document (for example, text no font can show)."""
+
+
+class ArticleError(BriefgenError):
+    """The article (text, Markdown or HTML) cannot be read or has no body text."""
 
 
 class UsageError(BriefgenError):
