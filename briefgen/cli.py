@@ -1,6 +1,6 @@
 """The command line: parse arguments, call the pipeline, report, exit.
 
-Exit codes: 0 ok; 2 bad input (facts, template, theme, arguments); 3 an output could not be
+Exit codes: 0 ok; 1 a check found problems (a fact not supported by its article); 2 bad input (facts, template, theme, arguments); 3 an output could not be
 written; 70 an internal error (a bug: please report it, with ``--debug`` output). Errors are printed one problem per line as ``file:line:column: field: message``; no
 traceback unless ``--debug``. Heavy modules are imported inside the commands, so ``briefgen
 --help`` stays fast.
@@ -124,6 +124,34 @@ class _Builder:
         self.theme_path = theme_path
         self.missing_glyphs = missing_glyphs
         self.date = _build_date(date.date() if date else None)
+        self.check_source: Path | None = None  # --check-source ARTICLE
+        self.check = True  # False: --no-check
+
+    def check_against_source(self, path: Path) -> int:
+        """Return 0 if ``path`` may be built: its facts are supported by the article given with
+        --check-source or named by its source.path (or neither is given); else report and
+        return the exit status (1 unsupported facts, 2 bad input)."""
+        if not self.check:
+            return 0
+        from briefgen.check import check_file
+
+        try:
+            if self.check_source is None:
+                from briefgen.facts import load_facts
+
+                if not getattr(load_facts(path).source, "path", None):
+                    return 0
+            report = check_file(path, self.check_source)
+        except BriefgenError as e:
+            _report(e)
+            return e.exit_code
+        if report.ok:
+            return 0
+        for problem in report.problems:
+            _err(f"error: {problem}")
+        _err(f"error: {path}: not built: {report.summary()} "
+             "(fix the facts, or build with --no-check to skip the check)")
+        return 1
 
     def build_all(self, facts: tuple[Path, ...]) -> int:
         from briefgen.pipeline import build as run_build
@@ -148,6 +176,10 @@ class _Builder:
                 status = max(status, 2)
                 continue
             claimed[target] = path
+            refused = self.check_against_source(path)
+            if refused:
+                status = max(status, refused)
+                continue
             try:
                 result = run_build(path, self.out_dir, formats=self.formats, template=self.template,
                                    template_dirs=self.template_dirs, date=self.date, theme=theme,
@@ -177,15 +209,25 @@ class _Builder:
 @cli.command()
 @_build_options
 @click.pass_obj
+@click.option("--check-source", "check_source", type=click.Path(path_type=Path), default=None,
+              metavar="ARTICLE", help="Check every fact against ARTICLE first (as 'briefgen check' "
+              "does) and refuse to build a note with an unsupported fact. A facts file whose "
+              "source.path names its article is checked against it without this option.")
+@click.option("--no-check", is_flag=True, help="Do not check the facts against the article of source.path.")
 def build(obj: _Context, facts: tuple[Path, ...], out_dir: Path, formats: tuple[str, ...],
           template: str | None, template_dirs: tuple[Path, ...], theme_path: Path | None,
-          missing_glyphs: str, date: dt.datetime | None) -> None:
+          missing_glyphs: str, date: dt.datetime | None, check_source: Path | None, no_check: bool) -> None:
     """Build the briefing note of each FACTS file (YAML).
 
     Writes OUTPUT/<name>.<format> for each format and prints the paths written. Every output is
-    written atomically: a failed build leaves earlier outputs as they were.
+    written atomically: a failed build leaves earlier outputs as they were. Exit status 1 when a
+    note was refused because a fact is not supported by its article.
     """
+    if check_source is not None and no_check:
+        raise click.UsageError("--check-source and --no-check exclude each other")
     builder = _Builder(obj, out_dir, formats, template, template_dirs, theme_path, missing_glyphs, date)
+    builder.check_source = check_source
+    builder.check = not no_check
     try:
         status = builder.build_all(facts)
     except KeyboardInterrupt:
@@ -315,6 +357,35 @@ def article_command(article: Path) -> None:
             click.echo(f"## {headings[number]}")
             click.echo("")
         click.echo(f"[{number}] {text}")
+
+
+@cli.command("check")
+@click.argument("facts", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-s", "--source", "source", type=click.Path(path_type=Path), default=None, metavar="ARTICLE",
+              help="The article (text, Markdown or HTML). Default: the facts file's source.path.")
+def check_command(facts: tuple[Path, ...], source: Path | None) -> None:
+    """Check every fact of each FACTS file against the article: evidence in its paragraph,
+    numbers, amounts, qualifiers, dates, quotations and names stated there.
+
+    Prints one line per problem (file:line:column: field: message) and a summary. Exit status:
+    0 all supported, 1 a fact is unsupported, 2 bad input.
+    """
+    from briefgen.check import check_file
+
+    status = 0
+    for path in facts:
+        try:
+            report = check_file(path, source)
+        except BriefgenError as e:
+            _report(e)
+            status = max(status, e.exit_code)
+            continue
+        for problem in report.problems:
+            click.echo(str(problem))
+        _err(f"{path}: {report.summary()}")
+        if not report.ok:
+            status = max(status, 1)
+    sys.exit(status)
 
 
 def _terminate(signum, frame) -> None:

@@ -76,8 +76,12 @@ def compose(
             path=template or "briefing-note",
             hint="the marking comes from the facts file only: use {{ classification|tojson }} or leave it out",
         )
-    # The marking is printed on every page whatever the template does.
-    document = replace(document, meta=replace(document.meta, classification=facts.classification))
+    # The marking is printed on every page whatever the template does; a draft (what capture
+    # writes, not yet reviewed) says so beside it, so no page of it passes for a final note.
+    marking = facts.classification
+    if getattr(facts.note, "status", "final") == "draft":
+        marking = f"DRAFT – {marking}"
+    document = replace(document, meta=replace(document.meta, classification=marking))
     return markdown, document
 
 
