@@ -388,6 +388,61 @@ def check_command(facts: tuple[Path, ...], source: Path | None) -> None:
     sys.exit(status)
 
 
+@cli.command("capture")
+@click.argument("article", type=click.Path(path_type=Path))
+@click.option("-o", "--output", "output", type=click.Path(path_type=Path), default=None, metavar="FACTS",
+              help="Write the draft facts file here (e.g. facts/NAME.yaml); default: print it.")
+@click.option("--force", is_flag=True, help="Replace FACTS if it exists.")
+@click.option("--lexicon", "lexicon_path", type=click.Path(path_type=Path), default=None, metavar="FILE",
+              help="Areas, roles and units to use instead of the built-in lexicon (YAML; copy "
+                   "briefgen/data/lexicon.yaml to start).")
+@click.option("--classification", default="OFFICIAL", show_default=True, help="Classification marking of the note.")
+def capture_command(article: Path, output: Path | None, force: bool, lexicon_path: Path | None,
+                    classification: str) -> None:
+    """Draft a facts file from ARTICLE (text, Markdown or HTML): metadata, event, people,
+    organisations, figures, quotations, milestones, and areas sorted by the lexicon.
+
+    Every drafted fact cites its paragraph and evidence; the draft is marked status: draft (DRAFT
+    on every page of its note) and passes 'briefgen check'. Offline and repeatable. Never
+    replaces an existing file without --force; written atomically.
+    """
+    import os
+
+    from briefgen.article import read_article
+    from briefgen.capture import capture, load_lexicon, to_yaml
+    from briefgen.errors import OutputError
+    from briefgen.facts import parse_facts
+    from briefgen.output import ensure_folder, write_atomic
+
+    try:
+        if output is not None and output.exists() and not force:
+            raise OutputError("the file exists; not replaced", path=str(output),
+                              hint="pass --force to replace it, or choose another name")
+        found = read_article(article)
+        relative = None
+        if output is not None:
+            folder = output.resolve().parent
+            real = article.resolve()
+            if folder in real.parents:
+                relative = os.path.relpath(real, folder)
+        draft = capture(found, load_lexicon(lexicon_path), classification=classification, source_path=relative)
+        header = (f" Draft facts captured by briefgen from {article.name}; review every entry, rewrite the\n"
+                  " points in your own words, then set note.status: final. Check with 'briefgen check'.")
+        text = to_yaml(draft, header)
+        parse_facts(text, str(output or "<draft>"))  # a draft that is not schema-valid is a bug
+        if output is None:
+            click.echo(text, nl=False)
+        else:
+            ensure_folder(output.parent if str(output.parent) else Path("."))
+            write_atomic(output, text.encode("utf-8"))
+            click.echo(str(output))
+    except BriefgenError as e:
+        _report(e)
+        sys.exit(e.exit_code)
+    for warning in draft.warnings:
+        _err(f"warning: {warning}")
+
+
 def _terminate(signum, frame) -> None:
     # Turn SIGTERM into an exception so every ``finally`` runs: temporary files are removed
     # and the outputs already in place stay as they were.

@@ -37,6 +37,7 @@ __all__ = [
     "Locator",
     "Source",
     "Person",
+    "Organisation",
     "Milestone",
     "Event",
     "Figure",
@@ -295,6 +296,15 @@ class Person(_Model):
     source: Sources
 
 
+class Organisation(_Model):
+    """An organisation the article names; ``short`` is its acronym as printed (``PRCCSF``)."""
+
+    id: Slug
+    name: Line
+    short: Line | None = None
+    source: Sources
+
+
 class Milestone(_Model):
     """A dated event: a forum, an agreement, a summit, a preparatory visit."""
 
@@ -409,6 +419,7 @@ class FactsFile(_Model):
     source: Source
     event: Event
     people: _items(Person, 0)
+    organisations: _items(Organisation) = ()
     figures: _items(Figure) = ()
     areas: _items(Area, 1)
     quotes: _items(Quote) = ()
