@@ -173,12 +173,14 @@ class _Capture:
 
     # -- helpers
 
-    def locator(self, para: int, start: int, end: int) -> dict:
+    def locator(self, para: int, start: int, end: int, expand: bool = True) -> dict:
         """A locator for characters start:end of paragraph ``para``: at most 12 whole words of
         the paragraph around them, verbatim."""
         paragraph = self.article.paragraphs[para - 1]
         sentence = self.sentence_at(para, start)
         bounds = (sentence.start, sentence.start + len(sentence.text))
+        if not expand and len(paragraph[start:end].split()) <= EVIDENCE_MAX_WORDS:
+            return {"para": para, "evidence": paragraph[start:end].strip()}
         return {"para": para, "evidence": evidence_window(paragraph, start, end, bounds=bounds)}
 
     def new_id(self, base: str) -> str:
@@ -412,13 +414,18 @@ class _Capture:
         found = []
         for sentence in self.sentences:
             dates = find_dates(sentence.text, self.published)
+            previous = None  # "raising trade to $2 billion, up from $450 million": one subject
             for amount in find_amounts(sentence.text, skip=[(d.start, d.end) for d in dates]):
-                figure = self.figure(sentence, amount)
+                area = self.area_for(sentence.text, amount.start)
+                figure = self.figure(sentence, amount, previous, area)
                 if figure is not None:
-                    found.append((self.area_for(sentence.text, amount.start), figure, sentence, amount))
+                    found.append((area, figure, sentence, amount))
+                    previous = figure.get("_subject") or previous
+                    figure.pop("_subject", None)
         return found
 
-    def figure(self, sentence: _Sentence, amount: Amount) -> dict | None:
+    def figure(self, sentence: _Sentence, amount: Amount, previous: str | None = None,
+               area: str | None = None) -> dict | None:
         text = sentence.text
         after = text[amount.end:]
         unit, per = None, None
@@ -448,8 +455,9 @@ class _Capture:
         elif re.search(r"^\s*by\s+(?:19|20)\d{2}\b", after):
             kind = "target"
         if amount.is_money or amount.percent:
-            label = label_words or f"Amount in paragraph {sentence.para}"
-            label = label[0].upper() + label[1:]
+            titles = {a[0]: a[1] for a in self.lexicon.areas}
+            subject = label_words or previous or (f"{titles[area]}, amount" if area else "Amount")
+            label = subject[0].upper() + subject[1:]
             if kind == "target":
                 label += ", goal"
             elif as_of:
@@ -462,6 +470,8 @@ class _Capture:
         unit_end = amount.end + (len(after) - len(after.lstrip()) + len(unit) if unit and not amount.is_money and not amount.percent else 0)
         figure: dict = {"id": self.new_id(label), "label": label[:300],
                         "value": _number(amount.value), "unit": unit}
+        if amount.is_money or amount.percent:
+            figure["_subject"] = subject
         if per:
             figure["per"] = per
         if kind != "actual":
@@ -499,7 +509,7 @@ class _Capture:
                     self.warnings.append(f"paragraph {n}: a quotation without a named speaker was left out")
                     continue
                 quote = {"text": inner, "speaker": speaker}
-                quote["source"] = self.locator(n, m.start("q"), m.end("q"))
+                quote["source"] = self.locator(n, m.start("q"), m.end("q"), expand=False)
                 found.append(quote)
         return found
 

@@ -426,8 +426,8 @@ def capture_command(article: Path, output: Path | None, force: bool, lexicon_pat
             if folder in real.parents:
                 relative = os.path.relpath(real, folder)
         draft = capture(found, load_lexicon(lexicon_path), classification=classification, source_path=relative)
-        header = (f" Draft facts captured by briefgen from {article.name}; review every entry, rewrite the\n"
-                  " points in your own words, then set note.status: final. Check with 'briefgen check'.")
+        header = (f"Draft facts captured by briefgen from {article.name}; review every entry, rewrite the\n"
+                  "points in your own words, then set note.status: final. Check with 'briefgen check'.")
         text = to_yaml(draft, header)
         parse_facts(text, str(output or "<draft>"))  # a draft that is not schema-valid is a bug
         if output is None:
