@@ -125,7 +125,8 @@ _LABEL_DROP = frozenset("to from the current currently at of by about around wor
                         "reaching nearly over more than up stands stood valued totalling totaling total a an "
                         "approximately some almost under below above exceeding".split())
 _VERBS = frozenset("boost raise increase enhance reach double expand grow cut reduce invest signed sign "
-                   "offer offered provide provided deliver".split())
+                   "offer offered provide provided deliver have has had been grown risen fallen rose fell "
+                   "dropped climbed went will would could can".split())
 _NAME_TOKEN = r"[A-ZÀ-ÖØ-Þ][\w'’\-]*"
 _COUNTRY_ALIASES = {"Turkey": "Türkiye", "Turkiye": "Türkiye", "USA": "United States", "U.S.": "United States",
                     "US": "United States", "UK": "United Kingdom", "Britain": "United Kingdom",
@@ -392,13 +393,13 @@ class _Capture:
             text = sentence.text
             host = next((self.countries[w] for w in sorted(self.countries, key=len, reverse=True)
                          if re.search(rf"\b(?:in|to)\s+{re.escape(w)}\b", text) and self.countries[w] != visitor.get("country")), None)
-        if visitor:
+        if visitor and kind == "visit":
             role = visitor["role"]
             title = f"{kind.capitalize()} of {visitor['name'].join(_split_role(role))}"
             if host:
                 title += f" to {host}" if kind == "visit" else f" in {host}"
         else:
-            title = f"{kind.capitalize()}: {self.article.title or summary[:80]}"
+            title = self.article.title or summary[:120]
         event: dict = {"title": title[:300], "kind": kind, "start": start, "end": end,
                        "countries": chosen_countries}
         if host:
@@ -696,6 +697,7 @@ def to_yaml(draft: Draft, header: str = "") -> str:
         return value
 
     yaml = YAML(typ="rt", pure=True)
+    yaml.representer.ignore_aliases = lambda data: True  # the same date twice is written twice
     yaml.width = 4096  # locators stay on one line; long texts are folded by _folded
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.allow_unicode = True

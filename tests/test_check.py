@@ -270,6 +270,7 @@ def test_altered_copies_of_the_bundled_file_fail_at_the_right_line(tmp_path, old
     if field == "quotes[0]":
         expected_line -= 1  # a folded block scalar (">-") starts on the line of its indicator
     assert relevant[0].line == expected_line
-    result = run_cli("check", str(path), "--source", str(ARTICLE))
-    assert result.returncode == 1
-    assert re.search(rf"^{re.escape(str(path))}:{expected_line}:\d+: {re.escape(field)}: ", result.stdout, re.M)
+    if field == "event":  # the command line once: the same lines, exit status 1
+        result = run_cli("check", str(path), "--source", str(ARTICLE))
+        assert result.returncode == 1
+        assert re.search(rf"^{re.escape(str(path))}:{expected_line}:\d+: {re.escape(field)}: ", result.stdout, re.M)
