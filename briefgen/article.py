@@ -201,8 +201,10 @@ _LINK = re.compile(r"!?\[([^\]\n]*)\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+\"[^\"]*\"
 _IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)")
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
-_EMPHASIS = re.compile(r"(\*{1,3}|_{2,3})(?=\S)(.+?)(?<=\S)\1")
-_UNDERSCORE_EM = re.compile(r"(?<![\w\\])_(?=\S)(.+?)(?<=\S)_(?!\w)")
+# The span of an emphasis never contains its own marker character, so a lone marker costs one
+# scan to the next marker, never one to the end of the text (no quadratic time on "*a *a *a").
+_EMPHASIS = re.compile(r"(\*{1,3}|_{2,3})(?=[^\s*_])([^*_]+?)(?<=[^\s*_])\1")
+_UNDERSCORE_EM = re.compile(r"(?<![\w\\])_(?=[^\s_])([^_]+?)(?<=[^\s_])_(?!\w)")
 _CODE = re.compile(r"`+([^`]*)`+")
 
 

@@ -255,9 +255,14 @@ def find_dates(text: str, base: dt.date | None = None) -> list[DateMention]:
     ``base`` (the publication date) and left out when ``base`` is None."""
     taken: list[tuple[int, int]] = []
     found: list[DateMention] = []
+    used = bytearray(len(text) + 1)  # 1 where a date was already read: linear, however many dates
 
     def free(s: int, e: int) -> bool:
-        return all(e <= a or s >= b for a, b in taken)
+        return not any(used[s:e])
+
+    def take(s: int, e: int) -> None:
+        taken.append((s, e))
+        used[s:e] = b"\x01" * (e - s)
 
     for kind, pattern in _DATE_PATTERNS:
         for m in pattern.finditer(text):
@@ -292,7 +297,7 @@ def find_dates(text: str, base: dt.date | None = None) -> list[DateMention]:
                             dates = (PartialDate(y1, m1, d1), PartialDate(year, month, _day(groups["d2"])))
             except (ValueError, KeyError):
                 continue
-            taken.append(span)
+            take(*span)
             found.append(DateMention(text[span[0]:span[1]], span[0], span[1], dates, relative))
     if base is not None:
         for m in _RELATIVE.finditer(text):
@@ -309,7 +314,7 @@ def find_dates(text: str, base: dt.date | None = None) -> list[DateMention]:
             else:
                 index = base.year * 12 + base.month - 1 + shift
                 dates = (PartialDate(index // 12, index % 12 + 1),)
-            taken.append((m.start(), m.end()))
+            take(m.start(), m.end())
             found.append(DateMention(m.group(), m.start(), m.end(), dates, True))
     return sorted(found, key=lambda d: d.start)
 

@@ -168,3 +168,19 @@ def test_the_real_article_numbering():
     assert article.paragraphs[2].startswith("Prime Minister Shehbaz Sharif emphasised the goal of enhancing "
                                             "bilateral investment to $2 billion")
     assert article.headings == ((5, "Strengthening Mutual Cooperation and Opportunities"),)
+
+
+def test_lone_markers_and_many_dates_take_linear_time():
+    """A lone '*' or '_' once cost a scan to the end of the text for each (hours on a 5 MB file),
+    and so did each date already read. Run in a subprocess with a timeout: a hang fails."""
+    import subprocess
+    import sys
+
+    code = (
+        "from briefgen.article import parse_article; from briefgen.quantities import find_dates, find_amounts; "
+        "a = parse_article('*a _b ' * 40000); "
+        "d = find_dates('May 2024, ' * 30000); n = find_amounts('1 ' * 50000); "
+        "print(len(a.paragraphs), len(d), len(n))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.split() == ["1", "30000", "50000"], result.stderr
