@@ -6,8 +6,10 @@ and for ``check``. The rule, with examples, is in docs/facts-schema.md ("Numberi
 
 - **Text and Markdown.** Blocks are separated by blank lines. Headings (``#`` lines, setext
   underlines, a block that is all bold, or a short title-case line without end punctuation) are
-  left out, and so are the front matter before the first body paragraph: the title, the byline
-  ("By ...") and the date line ("Published on ...", or a line that is only a date). A block that
+  left out, and so are the front matter before the first body paragraph: the title (also a
+  first single line without end punctuation), the byline ("By ...") and the date line
+  ("Published on ...", a line that is only a date, or a short line holding a full date such as
+  "Staff Reporter, Mar 5, 2018": the words before the date are then the byline). A block that
   does not end a sentence is joined with the next one (PDF extraction often breaks a paragraph in
   mid-sentence); hard line wraps inside a block are joined. Each item of a Markdown list is a
   paragraph of its own.
@@ -62,6 +64,11 @@ _MONTH = (
 _ONLY_DATE = re.compile(
     rf"^(?:\w+day,?\s+)?(?:\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?)"
     rf"\s+\d{{4}}$|^\d{{4}}-\d{{2}}-\d{{2}}$",
+    re.IGNORECASE,
+)
+_HAS_DATE = re.compile(
+    rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH},?\s+\d{{4}}|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
+    rf"|\d{{4}}-\d{{2}}-\d{{2}})",
     re.IGNORECASE,
 )
 _ATX = re.compile(r"^\s{0,3}#{1,6}(\s|$)")
@@ -312,11 +319,26 @@ def _classify_text_block(lines: list[str]) -> list[_Block]:
     lines = [re.sub(r"^\s{0,3}>\s?", "", line) for line in lines]  # block quotes
     raw = " ".join(line.strip() for line in lines)
     text = normalise(raw)
-    if _BYLINE.match(text) or _DATELINE.match(text) or _ONLY_DATE.match(text):
+    if _BYLINE.match(text) or _DATELINE.match(text) or _ONLY_DATE.match(text) or _is_dated_line(text):
         return [("para", text)]  # front matter, set aside by ``_number`` when it comes first
     if _is_bold_block(raw) or _is_title_line(lines, text):
         return [("heading", text)]
+    if _is_plain_title(lines, text):
+        return [("line", text)]  # the title when it comes first, else ordinary text
     return [("para", text)]
+
+
+def _is_dated_line(text: str) -> bool:
+    """A short line holding a full date and no sentence: "Team X, Mar 5, 2018, 11:28 AM IST"."""
+    return len(text.split()) <= 20 and not _SENTENCE_END.search(text) and bool(_HAS_DATE.search(text))
+
+
+def _is_plain_title(lines: list[str], text: str) -> bool:
+    """One line, at most 25 words, no end punctuation, not ending in a function word (which
+    would be a sentence broken by extraction)."""
+    words = text.split()
+    return (len(lines) == 1 and 1 <= len(words) <= 25 and not re.search(r"[.!?:;,\"”’)]$", text)
+            and words[-1].lower() not in _FUNCTION_WORDS)
 
 
 def _is_bold_block(raw: str) -> bool:
@@ -356,10 +378,16 @@ def _number(blocks: list[_Block], *, path: str | None, kind: str, meta: dict[str
         if in_front and byline is None and _BYLINE.match(text) and len(text) <= 400:
             byline = text
             continue
+        if block_kind == "line" and in_front and title is None and not meta:
+            title = text
+            continue
         if in_front and dateline is None and len(text) <= 120 and (
-            _DATELINE.match(text) or _ONLY_DATE.match(text)
+            _DATELINE.match(text) or _ONLY_DATE.match(text) or _is_dated_line(text)
         ):
             dateline = text
+            before = _HAS_DATE.split(text, maxsplit=1)[0].strip(" ,;|·–—-")
+            if byline is None and before and not _DATELINE.match(before) and not _ONLY_DATE.match(text):
+                byline = before  # "Team X, Mar 5, 2018": the agency or author before the date
             continue
         if block_kind == "item":
             if pending:

@@ -363,8 +363,7 @@ class _Capture:
         if chosen is None:
             chosen = next(((s, m) for s, m in mentions if m.dates[0].precision == "day"
                            and re.search(r"\b(?:visit|summit|meeting|arriv\w*|held|talks)\b", s.text, re.I)), None)
-        first_para = fold(self.article.paragraphs[0])
-        kind = next((k for k in ("visit", "summit", "meeting", "conference", "forum", "talks") if k in first_para), "event")
+        kinds = ("visit", "summit", "meeting", "conference", "forum", "talks")
         countries = self.country_counts()
         chosen_countries = sorted(c for c, count, *_ in countries[:4] if count >= 2)[:10]
         if len(chosen_countries) < 2:
@@ -387,7 +386,16 @@ class _Capture:
             self.warnings.append("no dated event found near the start: event.start and event.end are the "
                                  "publication date; correct them")
         self.event_dates = {start, end}
-        visitor = next((p for p in people if p["source"]["para"] == sentence.para), None)
+        said = fold(sentence.text) + " " + fold(self.article.paragraphs[0])
+        kind = next((k for k in kinds if re.search(rf"\b{k}\b", said)), "event")
+        # The visitor: the person named last before "visit" in the event's sentence ("talks with
+        # President X yesterday, who is on a three-day visit"), else the first of its paragraph.
+        mark = re.search(rf"\b{kind}\b", sentence.text)
+        named = [(sentence.text.rfind(p["name"].split()[-1], 0, mark.start() if mark else len(sentence.text)), p)
+                 for p in people]
+        named = [(at, p) for at, p in named if at >= 0]
+        visitor = max(named, key=lambda x: x[0])[1] if named else next(
+            (p for p in people if p["source"]["para"] == sentence.para), None)
         host = None
         if visitor:
             text = sentence.text
@@ -398,8 +406,8 @@ class _Capture:
             title = f"{kind.capitalize()} of {visitor['name'].join(_split_role(role))}"
             if host:
                 title += f" to {host}" if kind == "visit" else f" in {host}"
-        else:
-            title = self.article.title or summary[:120]
+        else:  # only words the event's own paragraph supports
+            title = f"{kind.capitalize()}, {_date_range(start, end)}"
         event: dict = {"title": title[:300], "kind": kind, "start": start, "end": end,
                        "countries": chosen_countries}
         if host:
@@ -570,7 +578,12 @@ class _Capture:
                 if sentence.para not in area["_paras"]:
                     area["_paras"].append(sentence.para)
         top_figures = []
+        seen_figures: set[tuple] = set()
         for area_id, figure, *_ in figures:
+            key = (figure["value"], figure["unit"], figure.get("per"), figure.get("kind"))
+            if key in seen_figures:
+                continue  # the same amount stated again later: the first statement is cited
+            seen_figures.add(key)
             (areas[area_id]["figures"] if area_id in areas else top_figures).append(figure)
         preparation = []
         for area_id, milestone, prep in milestones:

@@ -53,9 +53,18 @@ def test_text_paragraphs_join_wraps_and_skip_front_matter():
 
 
 def test_a_heading_ends_a_paragraph_and_title_case_lines_are_headings():
-    article = parse_article("First paragraph without a stop\n\nStrengthening Mutual Ties\n\nSecond one.\n")
+    article = parse_article("# Title\n\nFirst paragraph without a stop\n\nStrengthening Mutual Ties\n\nSecond one.\n")
     assert article.paragraphs == ("First paragraph without a stop", "Second one.")
     assert article.headings == ((2, "Strengthening Mutual Ties"),)
+
+
+def test_a_plain_first_line_is_the_title_and_a_dated_line_the_date_line():
+    article = parse_article(
+        "Two nations to double trade by 2030\n\nStaff Reporter, Mar 5, 2018, 11:28 AM IST\n\n"
+        "Hanoi: The two sides agreed.\n")
+    assert (article.title, article.byline, article.dateline) == (
+        "Two nations to double trade by 2030", "Staff Reporter", "Staff Reporter, Mar 5, 2018, 11:28 AM IST")
+    assert article.paragraphs == ("Hanoi: The two sides agreed.",)
 
 
 def test_a_broken_line_ending_mid_sentence_is_not_a_heading():
