@@ -126,6 +126,7 @@ class _Builder:
         self.date = _build_date(date.date() if date else None)
         self.check_source: Path | None = None  # --check-source ARTICLE
         self.check = True  # False: --no-check
+        self.show_sources = False  # --show-sources
 
     def check_against_source(self, path: Path) -> int:
         """Return 0 if ``path`` may be built: its facts are supported by the article given with
@@ -183,7 +184,7 @@ class _Builder:
             try:
                 result = run_build(path, self.out_dir, formats=self.formats, template=self.template,
                                    template_dirs=self.template_dirs, date=self.date, theme=theme,
-                                   missing_glyphs=self.missing_glyphs)
+                                   missing_glyphs=self.missing_glyphs, show_sources=self.show_sources)
             except BriefgenError as e:
                 _report(e)
                 status = max(status, e.exit_code)
@@ -214,9 +215,13 @@ class _Builder:
               "does) and refuse to build a note with an unsupported fact. A facts file whose "
               "source.path names its article is checked against it without this option.")
 @click.option("--no-check", is_flag=True, help="Do not check the facts against the article of source.path.")
+@click.option("--show-sources", is_flag=True,
+              help="Mark each point, figure, milestone and quotation with a superscript reference to "
+                   "its article paragraph, listed in closing source notes (PDF and DOCX).")
 def build(obj: _Context, facts: tuple[Path, ...], out_dir: Path, formats: tuple[str, ...],
           template: str | None, template_dirs: tuple[Path, ...], theme_path: Path | None,
-          missing_glyphs: str, date: dt.datetime | None, check_source: Path | None, no_check: bool) -> None:
+          missing_glyphs: str, date: dt.datetime | None, check_source: Path | None, no_check: bool,
+          show_sources: bool) -> None:
     """Build the briefing note of each FACTS file (YAML).
 
     Writes OUTPUT/<name>.<format> for each format and prints the paths written. Every output is
@@ -228,6 +233,7 @@ def build(obj: _Context, facts: tuple[Path, ...], out_dir: Path, formats: tuple[
     builder = _Builder(obj, out_dir, formats, template, template_dirs, theme_path, missing_glyphs, date)
     builder.check_source = check_source
     builder.check = not no_check
+    builder.show_sources = show_sources
     try:
         status = builder.build_all(facts)
     except KeyboardInterrupt:
