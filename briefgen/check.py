@@ -10,8 +10,8 @@ Takes a validated ``FactsFile``, its raw data and positions (``yamlload``) and t
   a figure's value, unit rate and date, a milestone's date and the event's dates, are stated by
   the cited paragraphs ("USD 3 billion" against "$2 billion" fails; "more than" against "about"
   fails; a figure that drops the article's "over" fails);
-- a quotation is verbatim in its paragraphs and its speaker is named there; a person's name is
-  there; the source's title, author and publication date agree with the article's front matter.
+- a quotation is verbatim in its paragraphs and its speaker is named there; a person's or an
+  organisation's name is there; the source's title, author and publication date agree with the article's front matter.
 
 Relative dates of the article ("in May", "this month", "last year") are resolved against the
 publication date (``source.published``). Facts without a ``source`` (the note's purpose, area
@@ -32,7 +32,7 @@ from pydantic import BaseModel
 from briefgen.article import Article, fold, read_article
 from briefgen.errors import Problem, UsageError
 from briefgen.quantities import Amount, DateMention, find_amounts, find_dates, same_currency
-from briefgen.schema import FactsFile, Figure, Locator, Milestone, PartialDate, Person, Quote
+from briefgen.schema import FactsFile, Figure, Locator, Milestone, Organisation, PartialDate, Person, Quote
 from briefgen.yamlload import Positions, format_path
 
 __all__ = ["CheckReport", "check_facts", "check_file", "article_for"]
@@ -235,9 +235,10 @@ class _Checker:
                                 dates, where_text)
         if isinstance(node, Quote):
             self.check_quote(entry, node, corpus, cited, where_text)
-        if isinstance(node, Person):
+        if isinstance(node, (Person, Organisation)):
             self.claims += 1
-            if not _names_in(node.name, fold(corpus)):
+            short = getattr(node, "short", None)
+            if not _names_in(node.name, fold(corpus)) and not (short and fold(short) in fold(corpus)):
                 self.problem(entry, entry + ("name",), f"{node.name!r} is not named in {where_text}")
 
     def check_evidence(self, entry: tuple, where: tuple, loc: Locator) -> bool:

@@ -39,6 +39,18 @@ def _report(error: BriefgenError) -> None:
         _err(f"error: {problem}")
 
 
+def _unexpected(obj: _Context, command: str) -> None:
+    """Report an exception that is not the user's input (a bug) and exit with EXIT_BUG."""
+    if obj is not None and obj.debug:
+        import traceback
+
+        traceback.print_exc()
+    _err(f"error: unexpected failure (a bug in briefgen); "
+         + ("please report the traceback above" if obj is not None and obj.debug
+            else f"run 'briefgen --debug {command} ...' to see the traceback"))
+    sys.exit(EXIT_BUG)
+
+
 def _parse_formats(ctx, param, value: str) -> tuple[str, ...]:
     formats = tuple(dict.fromkeys(f.strip().lower() for f in value.split(",") if f.strip()))
     bad = [f for f in formats if f not in _FORMATS]
@@ -343,7 +355,8 @@ def templates_export(name: str, folder: Path | None, force: bool) -> None:
 
 @cli.command("article")
 @click.argument("article", type=click.Path(path_type=Path))
-def article_command(article: Path) -> None:
+@click.pass_obj
+def article_command(obj: _Context, article: Path) -> None:
     """Print the numbered body paragraphs of ARTICLE (text, Markdown or HTML), as facts files
     cite them (``para``). The title, byline, date line and headings are shown but not counted."""
     from briefgen.article import read_article
@@ -353,6 +366,8 @@ def article_command(article: Path) -> None:
     except BriefgenError as e:
         _report(e)
         sys.exit(e.exit_code)
+    except Exception:
+        _unexpected(obj, "article")
     for label, value in (("title", found.title), ("byline", found.byline), ("date", found.dateline)):
         if value:
             click.echo(f"{label}: {value}")
@@ -369,7 +384,8 @@ def article_command(article: Path) -> None:
 @click.argument("facts", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-s", "--source", "source", type=click.Path(path_type=Path), default=None, metavar="ARTICLE",
               help="The article (text, Markdown or HTML). Default: the facts file's source.path.")
-def check_command(facts: tuple[Path, ...], source: Path | None) -> None:
+@click.pass_obj
+def check_command(obj: _Context, facts: tuple[Path, ...], source: Path | None) -> None:
     """Check every fact of each FACTS file against the article: evidence in its paragraph,
     numbers, amounts, qualifiers, dates, quotations and names stated there.
 
@@ -386,6 +402,8 @@ def check_command(facts: tuple[Path, ...], source: Path | None) -> None:
             _report(e)
             status = max(status, e.exit_code)
             continue
+        except Exception:
+            _unexpected(obj, "check")
         for problem in report.problems:
             click.echo(str(problem))
         _err(f"{path}: {report.summary()}")
@@ -403,7 +421,8 @@ def check_command(facts: tuple[Path, ...], source: Path | None) -> None:
               help="Areas, roles and units to use instead of the built-in lexicon (YAML; copy "
                    "briefgen/data/lexicon.yaml to start).")
 @click.option("--classification", default="OFFICIAL", show_default=True, help="Classification marking of the note.")
-def capture_command(article: Path, output: Path | None, force: bool, lexicon_path: Path | None,
+@click.pass_obj
+def capture_command(obj: _Context, article: Path, output: Path | None, force: bool, lexicon_path: Path | None,
                     classification: str) -> None:
     """Draft a facts file from ARTICLE (text, Markdown or HTML): metadata, event, people,
     organisations, figures, quotations, milestones, and areas sorted by the lexicon.
@@ -435,7 +454,10 @@ def capture_command(article: Path, output: Path | None, force: bool, lexicon_pat
         header = (f"Draft facts captured by briefgen from {article.name}; review every entry, rewrite the\n"
                   "points in your own words, then set note.status: final. Check with 'briefgen check'.")
         text = to_yaml(draft, header)
-        parse_facts(text, str(output or "<draft>"))  # a draft that is not schema-valid is a bug
+        try:
+            parse_facts(text, str(output or "<draft>"))
+        except BriefgenError as e:  # a draft that is not schema-valid is briefgen's fault
+            raise RuntimeError(f"capture drafted an invalid facts file:\n{e}") from e
         if output is None:
             click.echo(text, nl=False)
         else:
@@ -445,6 +467,8 @@ def capture_command(article: Path, output: Path | None, force: bool, lexicon_pat
     except BriefgenError as e:
         _report(e)
         sys.exit(e.exit_code)
+    except Exception:
+        _unexpected(obj, "capture")
     for warning in draft.warnings:
         _err(f"warning: {warning}")
 

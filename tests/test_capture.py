@@ -215,3 +215,17 @@ def test_capture_recall_against_the_hand_made_facts_file():
     wanted_areas = {HAND_TO_LEXICON.get(a.id, a.id) for a in hand.areas}
     assert wanted <= drafted, wanted - drafted
     assert wanted_areas <= found_areas, wanted_areas - found_areas
+
+
+def test_a_capture_bug_exits_70_not_as_bad_input(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    import briefgen.capture
+    from briefgen.cli import cli
+
+    article = tmp_path / "a.md"
+    article.write_text(ARTICLE_TEXT, encoding="utf-8")
+    monkeypatch.setattr(briefgen.capture, "to_yaml", lambda draft, header="": "schema: 1\nbroken: [\n")
+    result = CliRunner().invoke(cli, ["capture", str(article)])
+    assert result.exit_code == 70
+    assert "unexpected failure (a bug in briefgen); run 'briefgen --debug capture ...'" in result.output
