@@ -380,7 +380,13 @@ class _Capture:
             summary = sentence.text
         else:
             start = end = self.published
-            sentence = self.sentences[0]
+            # Cite a paragraph that gives no date, if any: a same-day report, which check accepts.
+            published = PartialDate(start.year, start.month, start.day)
+            stating = [s for s in self.sentences if any(
+                published in m.days() for m in find_dates(s.text, self.published))]
+            dateless = [s for s in self.sentences
+                        if not find_dates(self.article.paragraphs[s.para - 1], self.published)]
+            sentence = (stating or dateless or self.sentences)[0]
             locator = self.locator(sentence.para, sentence.start, sentence.start + len(sentence.text))
             summary = sentence.text
             self.warnings.append("no dated event found near the start: event.start and event.end are the "
@@ -406,8 +412,11 @@ class _Capture:
             title = f"{kind.capitalize()} of {visitor['name'].join(_split_role(role))}"
             if host:
                 title += f" to {host}" if kind == "visit" else f" in {host}"
-        else:  # only words the event's own paragraph supports
+        elif chosen is not None:  # only words the event's own paragraph supports
             title = f"{kind.capitalize()}, {_date_range(start, end)}"
+        else:
+            real = [c for c in chosen_countries if not c.startswith("(")]
+            title = f"{kind.capitalize()}: {' – '.join(real)}" if real else kind.capitalize()
         event: dict = {"title": title[:300], "kind": kind, "start": start, "end": end,
                        "countries": chosen_countries}
         if host:
@@ -644,6 +653,15 @@ class _Capture:
             if len(key_points) >= 3:
                 break
             add(key_points, sentence, 3)
+        if len(key_points) < 3:  # a very short article: its clauses make up the three key points
+            for sentence in self.sentences:
+                for clause in re.split(r"(?:,|;|\s+and)\s+", sentence.text):
+                    offset = sentence.text.find(clause)
+                    if len(clause.split()) >= 3 and offset >= 0:
+                        add(key_points, _Sentence(sentence.para, clause, sentence.start + offset), 3)
+        while len(key_points) < 3:
+            key_points.append(key_points[-1])
+            self.warnings.append("the article is too short for three distinct key points; one is repeated")
         key_points.sort(key=lambda p: p["source"]["para"])
         outlook: list[dict] = []
         for sentence in self.sentences:

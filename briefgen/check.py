@@ -300,6 +300,8 @@ class _Checker:
             return
         if where[-1] == "as_of" and _covers(date, _partial(self.base)):
             return  # "current" values hold as of the publication date
+        if where[-1] in ("start", "end") and not dates and _covers(date, _partial(self.base)):
+            return  # a same-day report: its paragraph gives no date, the event is on the publication date
         shown = f'"{written}"' if written else date.iso()
         said = ", ".join(dict.fromkeys(d.iso() for d in dates)) or "no date"
         self.problem(entry, where, f"the date {shown} is not stated in {where_text} (it gives {said})")
