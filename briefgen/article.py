@@ -474,6 +474,14 @@ def _html_meta(tree) -> dict[str, str]:
             if value:
                 meta[key] = value
                 break
+    if "author" not in meta:
+        node = tree.css_first("[rel='author'], [itemprop='author'], .byline, .author, .article-author")
+        if node is not None:
+            # "By Jane Roe · 25 February 2020": the name, without "By" and what follows a separator
+            name = re.split(r"\s*[·|•,]\s*|\s+[-–—]\s+", normalise(node.text(deep=True, separator=" ")))[0]
+            name = re.sub(r"^(?:written\s+)?by\s+", "", name, flags=re.IGNORECASE).strip()
+            if name and len(name) <= 120 and not _HAS_DATE.search(name):
+                meta["author"] = name
     if "published" not in meta:
         node = tree.css_first("time[datetime]")
         if node is not None and node.attributes.get("datetime"):

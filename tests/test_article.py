@@ -112,6 +112,15 @@ def test_html_paragraphs_decoded_and_boilerplate_left_out(tmp_path):
     assert article.headings == ((2, "Trade"),)
 
 
+def test_an_html_byline_element_gives_the_author():
+    page = ("<html><body><article><h1>T</h1><div class='byline'><span>By Jane Roe</span> · "
+            "<time datetime='2020-02-25'>25 February 2020</time></div><p>Body text.</p></article></body></html>")
+    article = parse_article(page, kind="html")
+    assert article.meta["author"] == "Jane Roe"
+    assert article.meta["published"] == "2020-02-25"
+    assert article.paragraphs == ("Body text.",)
+
+
 def test_encodings_are_detected(tmp_path):
     text = "Le président a signé l’accord à Bakou, où il a été reçu chaleureusement par le ministre.\n"
     path = tmp_path / "latin.txt"
