@@ -240,6 +240,13 @@ class _Checker:
             short = getattr(node, "short", None)
             if not _names_in(node.name, fold(corpus)) and not (short and fold(short) in fold(corpus)):
                 self.problem(entry, entry + ("name",), f"{node.name!r} is not named in {where_text}")
+        if isinstance(node, Person):
+            # The title of the role ("Prime Minister" of "Prime Minister of Pakistan") must be
+            # what the paragraph calls them: a wrong title in a note to a minister is an error.
+            title = node.role.split(" of ")[0].strip()
+            self.claims += 1
+            if fold(title) not in fold(corpus):
+                self.problem(entry, entry + ("role",), f"the role {title!r} is not stated in {where_text}")
 
     def check_evidence(self, entry: tuple, where: tuple, loc: Locator) -> bool:
         fragment = fold(loc.evidence)

@@ -147,6 +147,12 @@ def test_a_wrong_paragraph_names_the_right_one():
     assert (problem.line, problem.column) == (line, altered.splitlines()[line - 1].index('"one LNG') + 1)
 
 
+def test_a_wrong_role_fails():
+    altered = FACTS.replace("role: Prime Minister,", "role: President,")
+    (problem,) = run(altered).problems
+    assert (problem.field, problem.message) == ("people[0]", "the role 'President' is not stated in paragraph 2")
+
+
 def test_an_invented_fragment_shows_the_closest_words():
     altered = FACTS.replace('"Prime Minister Bob Jones"', '"Prime Minister Robert Jones"')
     (problem,) = run(altered).problems
