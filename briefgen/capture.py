@@ -29,7 +29,7 @@ from pathlib import Path
 
 from briefgen.article import Article, fold, sentences
 from briefgen.errors import ArticleError, FactsError
-from briefgen.quantities import Amount, DateMention, find_amounts, find_dates, parse_date_text
+from briefgen.quantities import Amount, find_amounts, find_dates, parse_date_text
 from briefgen.schema import EVIDENCE_MAX_WORDS, PartialDate
 
 __all__ = ["Lexicon", "Draft", "load_lexicon", "capture", "to_yaml", "DEFAULT_LEXICON"]
@@ -295,7 +295,6 @@ class _Capture:
                 tokens = name.split()
                 while tokens and (fold(tokens[-1]).rstrip("'’s") in _STOP or tokens[-1] in self.countries):
                     tokens.pop()
-                tokens = [t for t in tokens]
                 if tokens and re.search(r"['’]s$", tokens[-1]):
                     tokens[-1] = re.sub(r"['’]s$", "", tokens[-1])
                 if not tokens or tokens[0] in self.countries or fold(tokens[0]) in _STOP:
