@@ -293,7 +293,7 @@ class _Capture:
             for m in pattern.finditer(paragraph):
                 name = m.group("name")
                 tokens = name.split()
-                while tokens and (fold(tokens[-1]).rstrip("'’s") in _STOP or tokens[-1] in self.countries):
+                while tokens and (re.sub(r"['’]s$", "", fold(tokens[-1])) in _STOP or tokens[-1] in self.countries):
                     tokens.pop()
                 if tokens and re.search(r"['’]s$", tokens[-1]):
                     tokens[-1] = re.sub(r"['’]s$", "", tokens[-1])
