@@ -29,7 +29,7 @@ from pathlib import Path
 
 from briefgen.article import Article, fold, sentences
 from briefgen.errors import ArticleError, FactsError
-from briefgen.quantities import Amount, find_amounts, find_dates, parse_date_text
+from briefgen.quantities import Amount, find_amounts, find_dates, parse_date_text, stated_kind
 from briefgen.schema import EVIDENCE_MAX_WORDS, PartialDate
 
 __all__ = ["Lexicon", "Draft", "load_lexicon", "capture", "to_yaml", "DEFAULT_LEXICON"]
@@ -111,10 +111,6 @@ _ORG_HINT = re.compile(r"\(([A-Z][A-Z0-9&]{1,9})\)|\b(?:center|centre|institute|
 _FUTURE = re.compile(r"\b(?:will|would|expected|upcoming|plans?|planned|next|set to|future|aims?|goal|"
                      r"intends?|prospects?)\b", re.IGNORECASE)
 _PREPARATION = re.compile(r"\b(?:groundwork|preparat\w*|ahead of|run-up|paved the way)\b", re.IGNORECASE)
-_ACTUAL = re.compile(r"\b(?:current|currently|now|existing|at present|stands at|stood at|today|presently)\b",
-                     re.IGNORECASE)
-_TARGET = re.compile(r"\b(?:goal|target|aim|aims|aiming|plan|plans|planned|projected|enhanc\w*|rais\w*|"
-                     r"increas\w*|boost\w*|reach\w*|doubl\w*|expand\w*|grow\w*|take)\b", re.IGNORECASE)
 _PER = re.compile(r"^\s*(?:per|a|an|each|every)\s+(day|week|month|quarter|year)\b", re.IGNORECASE)
 _PARTIES = re.compile(r"^(?:\w+\s+)?(?:countries|sides|nations|leaders|governments|states|parties|"
                       r"presidents|ministers|peoples|brothers|neighbours|neighbors)\b", re.IGNORECASE)
@@ -464,12 +460,10 @@ class _Capture:
         before = text[: amount.start]
         label_words = _label(before)
         kind, as_of = "actual", None
-        tail = " ".join(before.split()[-4:])
-        if _ACTUAL.search(tail) or re.match(r"^\s*(?:today|now)\b", after):
+        stated = stated_kind(text, amount.start, amount.end)
+        if stated == "current":
             as_of = f"{self.published.year:04d}-{self.published.month:02d}"
-        elif re.search(r"\bto\s*$", before) and _TARGET.search(" ".join(before.split()[-8:])):
-            kind = "target"
-        elif re.search(r"^\s*by\s+(?:19|20)\d{2}\b", after):
+        elif stated == "target":
             kind = "target"
         if amount.is_money or amount.percent:
             titles = {a[0]: a[1] for a in self.lexicon.areas}

@@ -9,7 +9,8 @@ Takes a validated ``FactsFile``, its raw data and positions (``yamlload``) and t
 - every number, amount (currency, scale and qualifier) and date written in a fact's text, and
   a figure's value, unit rate and date, a milestone's date and the event's dates, are stated by
   the cited paragraphs ("USD 3 billion" against "$2 billion" fails; "more than" against "about"
-  fails; a figure that drops the article's "over" fails);
+  fails; a figure that drops the article's "over" fails; a figure's kind must not contradict
+  how the article states it, goal or current value);
 - a quotation is verbatim in its paragraphs and its speaker is named there; a person's or an
   organisation's name is there; the source's title, author and publication date agree with the article's front matter.
 
@@ -31,7 +32,7 @@ from pydantic import BaseModel
 
 from briefgen.article import Article, fold, read_article
 from briefgen.errors import Problem, UsageError
-from briefgen.quantities import Amount, DateMention, find_amounts, find_dates, same_currency
+from briefgen.quantities import Amount, DateMention, find_amounts, find_dates, same_currency, stated_kind
 from briefgen.schema import FactsFile, Figure, Locator, Milestone, Organisation, PartialDate, Person, Quote
 from briefgen.yamlload import Positions, format_path
 
@@ -327,6 +328,16 @@ class _Checker:
         shown = f"{currency} {_plain(value)}" if currency else f"{_plain(value)} {figure.unit}"
         claim = Amount(value, currency, percent, qualifier, shown, 0, 0)
         self.check_amount(entry, entry + ("value",), claim, amounts, where_text)
+        same = [a for a in amounts if a.value == value and a.percent == percent
+                and (currency is None or same_currency(a.currency, currency))]
+        stated = {stated_kind(corpus, a.start, a.end) for a in same}
+        if same and figure.kind == "target" and stated == {"current"}:
+            self.claims += 1
+            self.problem(entry, entry + ("kind",), f'a target, but {where_text} gives "{same[0].text}" as the current value')
+        elif same and figure.kind == "actual" and stated == {"target"}:
+            self.claims += 1
+            self.problem(entry, entry + ("kind",), f'an actual value, but {where_text} gives "{same[0].text}" as a goal',
+                         "set kind: target")
         if figure.per:
             self.claims += 1
             words = _PER_WORDS.get(figure.per.strip().lower(), (figure.per.strip().lower(),))

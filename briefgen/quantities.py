@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from briefgen.schema import PartialDate
 
-__all__ = ["Amount", "DateMention", "find_amounts", "find_dates", "parse_date_text",
+__all__ = ["Amount", "DateMention", "find_amounts", "find_dates", "parse_date_text", "stated_kind",
            "qualifier_class", "same_currency", "QUALIFIERS", "NUMBER_WORDS"]
 
 QUALIFIERS: dict[str, str] = {
@@ -341,3 +341,28 @@ def parse_date_text(text: str, base: dt.date | None = None) -> dt.date | None:
         first = mention.dates[0]
         return dt.date(first.year, first.month, first.day)
     return parsed.date() if 1900 <= parsed.year <= 2100 else None
+
+
+_CURRENT = re.compile(r"\b(?:current|currently|now|existing|at present|stands at|stood at|today|presently)\b",
+                      re.IGNORECASE)
+_GOAL = re.compile(r"\b(?:goal|target|aim|aims|aiming|plan|plans|planned|projected|enhanc\w*|rais\w*|"
+                   r"increas\w*|boost\w*|reach\w*|doubl\w*|expand\w*|grow\w*|take)\b", re.IGNORECASE)
+
+
+def stated_kind(text: str, start: int, end: int) -> str:
+    """Return how ``text`` states the amount at ``start:end``: "current" ("from the current $100
+    million", "$5 million today"), "target" ("enhancing investment to $2 billion", "... by
+    2030") or "plain" (neither)."""
+    before, after = text[:start], text[end:]
+    before = re.split(r"(?<=[.!?])\s+", before)[-1]  # within the amount's own sentence
+    after = re.split(r"(?<=[.!?])\s+", after, maxsplit=1)[0]
+    if re.search(r"\b(?:goal|target|aim|ambition|objective)\s+(?:of|is|was|to reach|to)\s*$", before, re.IGNORECASE):
+        return "target"
+    if _CURRENT.search(" ".join(before.split()[-4:])) or re.match(r"^\s*(?:today|now)\b", after):
+        return "current"
+    if re.search(r"\bto\s*$", before) and _GOAL.search(" ".join(before.split()[-8:])):
+        return "target"
+    if re.match(r"^\s*by\s+(?:19|20)\d{2}\b", after):
+        return "target"
+    return "plain"
+

@@ -146,6 +146,13 @@ def test_a_wrong_paragraph_names_the_right_one():
     assert (problem.line, problem.column) == (line, altered.splitlines()[line - 1].index('"one LNG') + 1)
 
 
+def test_a_goal_given_as_an_actual_value_fails():
+    altered = FACTS.replace("        kind: target\n", "")
+    (problem,) = run(altered).problems
+    assert (problem.field, problem.message, problem.hint) == (
+        "areas[0].figures[0]", 'an actual value, but paragraph 2 gives "over $2 billion" as a goal', "set kind: target")
+
+
 def test_a_wrong_role_fails():
     altered = FACTS.replace("role: Prime Minister,", "role: President,")
     (problem,) = run(altered).problems
@@ -256,6 +263,8 @@ def test_the_bundled_facts_file_is_supported():
 @pytest.mark.parametrize("old, new, field, starts", [
     ("        value: 2000000000\n", "        value: 2500000000\n", "areas[2].figures[1]", '"USD 2.5 billion" is not stated in paragraph 3'),
     ("  end: 2024-07-12\n", "  end: 2024-07-14\n", "event", "the date 2024-07-14 is not stated in paragraphs 1 and 2"),
+    ("        kind: target\n", "        kind: actual\n", "areas[2].figures[1]",
+     'an actual value, but paragraph 3 gives "$2 billion" as a goal'),
     ('source: {para: 7, evidence: "one LNG cargo per month"}', 'source: {para: 6, evidence: "one LNG cargo per month"}',
      "areas[3].figures[0]", '"one LNG cargo per month" not found in paragraph 6; it is in paragraph 7'),
     ("We are confident that under your wise stewardship, COP29 will deliver on the climate",
@@ -271,7 +280,7 @@ def test_altered_copies_of_the_bundled_file_fail_at_the_right_line(tmp_path, old
     report = check_file(path, ARTICLE)
     relevant = [p for p in report.problems if p.field == field and p.message.startswith(starts)]
     assert relevant, [str(p) for p in report.problems]
-    expected_line = line_of(altered, new.strip().split("\n")[0][:40])
+    expected_line = text[: text.index(old)].count("\n") + 1
     if field == "quotes[0]":
         expected_line -= 1  # a folded block scalar (">-") starts on the line of its indicator
     assert relevant[0].line == expected_line
