@@ -317,7 +317,8 @@ class _Checker:
     def check_figure(self, entry, figure: Figure, amounts, dates, corpus: str, where_text: str) -> None:
         currency = figure.unit if re.fullmatch(r"[A-Z]{3}", figure.unit) else None
         percent = figure.unit.strip().lower() in ("%", "percent", "per cent")
-        qualifier = getattr(figure, "qualifier", None)
+        qualifier = getattr(figure, "qualifier", None)  # issue 10 may add one: words or an enum
+        qualifier = getattr(qualifier, "value", qualifier)
         if qualifier is None and figure.note:
             from briefgen.quantities import QUALIFIERS
 

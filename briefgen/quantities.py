@@ -105,8 +105,17 @@ class Amount:
 
 
 def qualifier_class(phrase: str | None) -> str | None:
-    """Return the class of qualifier ``phrase`` ("over" -> "more"), or None for no qualifier."""
-    return QUALIFIERS.get(phrase.lower().strip()) if phrase else None
+    """Return the class of qualifier ``phrase`` ("over" -> "more"), or None for no qualifier.
+
+    Also accepts identifiers ("more_than", "at-least") and the class names themselves, so a
+    qualifier field holding an enumeration value compares like the words it stands for."""
+    if not phrase:
+        return None
+    key = " ".join(phrase.lower().replace("_", " ").split())
+    classes = set(QUALIFIERS.values())
+    if key.replace(" ", "-") in classes:
+        return key.replace(" ", "-")
+    return QUALIFIERS.get(key) or QUALIFIERS.get(key.replace("-", " "))
 
 
 def same_currency(a: str | None, b: str | None) -> bool:
