@@ -1,6 +1,6 @@
 """The command line: parse arguments, call the pipeline, report, exit.
 
-Exit codes: 0 ok; 2 bad input (facts, template, theme, arguments); 3 an output could not be
+Exit codes: 0 ok; 1 a check found problems (a fact not supported by its article); 2 bad input (facts, template, theme, arguments); 3 an output could not be
 written; 70 an internal error (a bug: please report it, with ``--debug`` output). Errors are printed one problem per line as ``file:line:column: field: message``; no
 traceback unless ``--debug``. Heavy modules are imported inside the commands, so ``briefgen
 --help`` stays fast.
@@ -37,6 +37,18 @@ def _err(message: str) -> None:
 def _report(error: BriefgenError) -> None:
     for problem in error.problems:
         _err(f"error: {problem}")
+
+
+def _unexpected(obj: _Context, command: str) -> None:
+    """Report an exception that is not the user's input (a bug) and exit with EXIT_BUG."""
+    if obj is not None and obj.debug:
+        import traceback
+
+        traceback.print_exc()
+    _err(f"error: unexpected failure (a bug in briefgen); "
+         + ("please report the traceback above" if obj is not None and obj.debug
+            else f"run 'briefgen --debug {command} ...' to see the traceback"))
+    sys.exit(EXIT_BUG)
 
 
 def _parse_formats(ctx, param, value: str) -> tuple[str, ...]:
@@ -124,6 +136,35 @@ class _Builder:
         self.theme_path = theme_path
         self.missing_glyphs = missing_glyphs
         self.date = _build_date(date.date() if date else None)
+        self.check_source: Path | None = None  # --check-source ARTICLE
+        self.check = True  # False: --no-check
+        self.show_sources = False  # --show-sources
+
+    def check_against_source(self, path: Path) -> int:
+        """Return 0 if ``path`` may be built: its facts are supported by the article given with
+        --check-source or named by its source.path (or neither is given); else report and
+        return the exit status (1 unsupported facts, 2 bad input)."""
+        if not self.check:
+            return 0
+        from briefgen.check import check_file
+
+        try:
+            if self.check_source is None:
+                from briefgen.facts import load_facts
+
+                if not getattr(load_facts(path).source, "path", None):
+                    return 0
+            report = check_file(path, self.check_source)
+        except BriefgenError as e:
+            _report(e)
+            return e.exit_code
+        if report.ok:
+            return 0
+        for problem in report.problems:
+            _err(f"error: {problem}")
+        _err(f"error: {path}: not built: {report.summary()} "
+             "(fix the facts, or build with --no-check to skip the check)")
+        return 1
 
     def build_all(self, facts: tuple[Path, ...]) -> int:
         from briefgen.pipeline import build as run_build
@@ -148,10 +189,14 @@ class _Builder:
                 status = max(status, 2)
                 continue
             claimed[target] = path
+            refused = self.check_against_source(path)
+            if refused:
+                status = max(status, refused)
+                continue
             try:
                 result = run_build(path, self.out_dir, formats=self.formats, template=self.template,
                                    template_dirs=self.template_dirs, date=self.date, theme=theme,
-                                   missing_glyphs=self.missing_glyphs)
+                                   missing_glyphs=self.missing_glyphs, show_sources=self.show_sources)
             except BriefgenError as e:
                 _report(e)
                 status = max(status, e.exit_code)
@@ -180,15 +225,30 @@ class _Builder:
 @cli.command()
 @_build_options
 @click.pass_obj
+@click.option("--check-source", "check_source", type=click.Path(path_type=Path), default=None,
+              metavar="ARTICLE", help="Check every fact against ARTICLE first (as 'briefgen check' "
+              "does) and refuse to build a note with an unsupported fact. A facts file whose "
+              "source.path names its article is checked against it without this option.")
+@click.option("--no-check", is_flag=True, help="Do not check the facts against the article of source.path.")
+@click.option("--show-sources", is_flag=True,
+              help="Mark each point, figure, milestone and quotation with a superscript reference to "
+                   "its article paragraph, listed in closing source notes (PDF and DOCX).")
 def build(obj: _Context, facts: tuple[Path, ...], out_dir: Path, formats: tuple[str, ...],
           template: str | None, template_dirs: tuple[Path, ...], theme_path: Path | None,
-          missing_glyphs: str, date: dt.datetime | None) -> None:
+          missing_glyphs: str, date: dt.datetime | None, check_source: Path | None, no_check: bool,
+          show_sources: bool) -> None:
     """Build the briefing note of each FACTS file (YAML).
 
     Writes OUTPUT/<name>.<format> for each format and prints the paths written. Every output is
-    written atomically: a failed build leaves earlier outputs as they were.
+    written atomically: a failed build leaves earlier outputs as they were. Exit status 1 when a
+    note was refused because a fact is not supported by its article.
     """
+    if check_source is not None and no_check:
+        raise click.UsageError("--check-source and --no-check exclude each other")
     builder = _Builder(obj, out_dir, formats, template, template_dirs, theme_path, missing_glyphs, date)
+    builder.check_source = check_source
+    builder.check = not no_check
+    builder.show_sources = show_sources
     try:
         status = builder.build_all(facts)
     except KeyboardInterrupt:
@@ -500,6 +560,124 @@ def verify(folder: Path) -> None:
     verdict = "OK" if not report.problems else f"{len(report.problems)} problem(s)"
     _err(f"{verdict}: {len(report.ok)} file(s) match the manifest")
     sys.exit(1 if report.problems else 0)
+@cli.command("article")
+@click.argument("article", type=click.Path(path_type=Path))
+@click.pass_obj
+def article_command(obj: _Context, article: Path) -> None:
+    """Print the numbered body paragraphs of ARTICLE (text, Markdown or HTML), as facts files
+    cite them (``para``). The title, byline, date line and headings are shown but not counted."""
+    from briefgen.article import read_article
+
+    try:
+        found = read_article(article)
+    except BriefgenError as e:
+        _report(e)
+        sys.exit(e.exit_code)
+    except Exception:
+        _unexpected(obj, "article")
+    for label, value in (("title", found.title), ("byline", found.byline), ("date", found.dateline)):
+        if value:
+            click.echo(f"{label}: {value}")
+    headings = dict(found.headings)
+    for number, text in enumerate(found.paragraphs, 1):
+        click.echo("")
+        if number in headings:
+            click.echo(f"## {headings[number]}")
+            click.echo("")
+        click.echo(f"[{number}] {text}")
+
+
+@cli.command("check")
+@click.argument("facts", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-s", "--source", "source", type=click.Path(path_type=Path), default=None, metavar="ARTICLE",
+              help="The article (text, Markdown or HTML). Default: the facts file's source.path.")
+@click.pass_obj
+def check_command(obj: _Context, facts: tuple[Path, ...], source: Path | None) -> None:
+    """Check every fact of each FACTS file against the article: evidence in its paragraph,
+    numbers, amounts, qualifiers, dates, quotations and names stated there.
+
+    Prints one line per problem (file:line:column: field: message) and a summary. Exit status:
+    0 all supported, 1 a fact is unsupported, 2 bad input.
+    """
+    from briefgen.check import check_file
+
+    status = 0
+    for path in facts:
+        try:
+            report = check_file(path, source)
+        except BriefgenError as e:
+            _report(e)
+            status = max(status, e.exit_code)
+            continue
+        except Exception:
+            _unexpected(obj, "check")
+        for problem in report.problems:
+            click.echo(str(problem))
+        _err(f"{path}: {report.summary()}")
+        if not report.ok:
+            status = max(status, 1)
+    sys.exit(status)
+
+
+@cli.command("capture")
+@click.argument("article", type=click.Path(path_type=Path))
+@click.option("-o", "--output", "output", type=click.Path(path_type=Path), default=None, metavar="FACTS",
+              help="Write the draft facts file here (e.g. facts/NAME.yaml); default: print it.")
+@click.option("--force", is_flag=True, help="Replace FACTS if it exists.")
+@click.option("--lexicon", "lexicon_path", type=click.Path(path_type=Path), default=None, metavar="FILE",
+              help="Areas, roles and units to use instead of the built-in lexicon (YAML; copy "
+                   "briefgen/data/lexicon.yaml to start).")
+@click.option("--classification", default="OFFICIAL", show_default=True, help="Classification marking of the note.")
+@click.pass_obj
+def capture_command(obj: _Context, article: Path, output: Path | None, force: bool, lexicon_path: Path | None,
+                    classification: str) -> None:
+    """Draft a facts file from ARTICLE (text, Markdown or HTML): metadata, event, people,
+    organisations, figures, quotations, milestones, and areas sorted by the lexicon.
+
+    Every drafted fact cites its paragraph and evidence; the draft is marked status: draft (DRAFT
+    on every page of its note) and passes 'briefgen check'. Offline and repeatable. Never
+    replaces an existing file without --force; written atomically.
+    """
+    import os
+
+    from briefgen.article import read_article
+    from briefgen.capture import capture, load_lexicon, to_yaml
+    from briefgen.errors import OutputError
+    from briefgen.facts import parse_facts
+    from briefgen.output import ensure_folder, write_atomic
+
+    try:
+        if output is not None and output.exists() and not force:
+            raise OutputError("the file exists; not replaced", path=str(output),
+                              hint="pass --force to replace it, or choose another name")
+        found = read_article(article)
+        relative = None
+        if output is not None:
+            folder = output.resolve().parent
+            real = article.resolve()
+            if folder in real.parents:
+                relative = os.path.relpath(real, folder)
+        draft = capture(found, load_lexicon(lexicon_path), classification=classification, source_path=relative)
+        header = (f"Draft facts captured by briefgen from {article.name}; review every entry, rewrite the\n"
+                  "points in your own words, then set note.status: final. Check with 'briefgen check'.")
+        text = to_yaml(draft, header)
+        try:
+            parse_facts(text, str(output or "<draft>"))
+        except BriefgenError as e:  # a draft that is not schema-valid is briefgen's fault
+            raise RuntimeError(f"capture drafted an invalid facts file:\n{e}") from e
+        if output is None:
+            click.echo(text, nl=False)
+        else:
+            ensure_folder(output.parent if str(output.parent) else Path("."))
+            write_atomic(output, text.encode("utf-8"))
+            click.echo(str(output))
+    except BriefgenError as e:
+        _report(e)
+        sys.exit(e.exit_code)
+    except Exception:
+        _unexpected(obj, "capture")
+    for warning in draft.warnings:
+        _err(f"warning: {warning}")
 
 
 def _terminate(signum, frame) -> None:

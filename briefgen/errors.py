@@ -23,6 +23,7 @@ __all__ = [
     "RecipientsError",
     "ManifestError",
     "SendError",
+    "ArticleError",
 ]
 
 
@@ -124,6 +125,10 @@ class ManifestError(BriefgenError):
 
 class SendError(BriefgenError):
     """The SMTP server cannot be reached or refuses the login (nothing was sent)."""
+
+
+class ArticleError(BriefgenError):
+    """The article (text, Markdown or HTML) cannot be read or has no body text."""
 
 
 class UsageError(BriefgenError):

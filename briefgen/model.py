@@ -5,7 +5,7 @@ the same ``Document``, so the PDF and the DOCX always carry the same text. The m
 renderers ``match`` on these classes and raise ``TypeError`` on anything else, so a new node type
 cannot be silently dropped by one format.
 
-Inlines: ``Text``, ``Strong``, ``Emph``, ``Code``, ``Link``, ``LineBreak``.
+Inlines: ``Text``, ``Strong``, ``Emph``, ``Code``, ``Link``, ``LineBreak``, ``Superscript``.
 Blocks: ``Heading``, ``Paragraph``, ``BulletList``, ``OrderedList``, ``Table``, ``Quote``,
 ``DefinitionList``, ``Chart``.
 """
@@ -23,6 +23,7 @@ __all__ = [
     "Code",
     "Link",
     "LineBreak",
+    "Superscript",
     "Inline",
     "Heading",
     "Paragraph",
@@ -84,7 +85,14 @@ class LineBreak:
     """A forced line break inside a paragraph."""
 
 
-Inline = Union[Text, Strong, Emph, Code, Link, LineBreak]
+@dataclass(frozen=True)
+class Superscript:
+    """Raised small text, such as a reference to a source note ("3" or "2,5")."""
+
+    text: str
+
+
+Inline = Union[Text, Strong, Emph, Code, Link, LineBreak, Superscript]
 
 
 @dataclass(frozen=True)
@@ -209,7 +217,7 @@ def plain_text(inlines: tuple[Inline, ...]) -> str:
     out = []
     for node in inlines:
         match node:
-            case Text(text) | Code(text):
+            case Text(text) | Code(text) | Superscript(text):
                 out.append(text)
             case Strong(children) | Emph(children) | Link(_, children):
                 out.append(plain_text(children))
@@ -247,6 +255,8 @@ def _map_inlines(nodes: tuple[Inline, ...], fn) -> tuple[Inline, ...]:
                 out.append(Text(fn(text)))
             case Code(text):
                 out.append(Code(fn(text)))
+            case Superscript(text):
+                out.append(Superscript(fn(text)))
             case Strong(children):
                 out.append(Strong(_map_inlines(children, fn)))
             case Emph(children):

@@ -18,6 +18,7 @@ import zipfile
 
 from briefgen import __version__
 from briefgen.model import (
+    Superscript,
     Block,
     BulletList,
     Chart,
@@ -529,6 +530,10 @@ class _Builder:
                     self._hyperlink(paragraph, href, children, bold, italic)
                 case LineBreak():
                     paragraph.add_run().add_break()
+                case Superscript(text):
+                    run = self._run(paragraph, text, bold, italic, mono)
+                    if run is not None:
+                        run.font.superscript = True
                 case _:
                     raise TypeError(f"the DOCX renderer does not know the inline {node!r}")
 

@@ -16,6 +16,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from briefgen import __version__
 from briefgen.model import (
+    Superscript,
     Block,
     BulletList,
     Chart,
@@ -550,6 +551,8 @@ class _Flowables:
                     )
                 case LineBreak():
                     out.append("<br/>")
+                case Superscript(text):
+                    out.append(f"<super>{self.text(text, role)}</super>")
                 case _:
                     raise TypeError(f"the PDF renderer does not know the inline {node!r}")
         return "".join(out)
