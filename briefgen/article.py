@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import html
 import re
-import stat
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,33 +114,15 @@ def read_bounded(path: str | Path, *, root: str | Path | None = None, limit: int
     folder tree ``root``. Raises ArticleError if it is missing, not a regular file, unreadable,
     too large, or outside ``root``.
     """
-    shown = str(path)
-    p = Path(path)
+    from briefgen.files import OutsideRootError, read_bytes
+
     try:
-        if root is not None:
-            real_root = Path(root).resolve()
-            real = p.resolve()
-            if real != real_root and real_root not in real.parents:
-                raise ArticleError(
-                    f"the article must be inside {real_root} (the facts file's folder tree)",
-                    path=shown, hint="move the article beside the facts file, or pass --source",
-                )
-        mode = p.stat().st_mode
-        if stat.S_ISDIR(mode):
-            raise ArticleError("is a folder, not an article file", path=shown)
-        if not stat.S_ISREG(mode):
-            raise ArticleError("is not a regular file (a device, pipe or socket)", path=shown)
-        with p.open("rb") as handle:  # bounded even if the file grows while we read it
-            data = handle.read(limit + 1)
-    except FileNotFoundError:
-        raise ArticleError("no such file", path=shown, hint="check the path") from None
-    except PermissionError:
-        raise ArticleError("permission denied: cannot read the file", path=shown) from None
-    except OSError as e:
-        raise ArticleError(f"cannot read the file: {e.strerror or e}", path=shown) from None
-    if len(data) > limit:
-        raise ArticleError(f"the file is larger than the limit of {limit:,} bytes", path=shown)
-    return data
+        return read_bytes(path, limit=limit, root=root, error=ArticleError)
+    except OutsideRootError:
+        raise ArticleError(
+            f"the article must be inside {Path(root).resolve()} (the facts file's folder tree)",
+            path=str(path), hint="move the article beside the facts file, or pass --source",
+        ) from None
 
 
 def read_article(path: str | Path, *, root: str | Path | None = None) -> Article:
