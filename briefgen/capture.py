@@ -29,7 +29,7 @@ from pathlib import Path
 
 from briefgen.article import Article, fold, sentences
 from briefgen.errors import ArticleError, FactsError
-from briefgen.quantities import Amount, find_amounts, find_dates, parse_date_text, stated_kind
+from briefgen.quantities import Amount, date_of_amount, find_amounts, find_dates, parse_date_text, stated_kind
 from briefgen.schema import EVIDENCE_MAX_WORDS, PartialDate
 
 __all__ = ["Lexicon", "Draft", "load_lexicon", "capture", "to_yaml", "DEFAULT_LEXICON"]
@@ -118,7 +118,7 @@ _STOP = frozenset("a an the to from in on at by for with of and or as per across
                   "between among worth than is are was were be been this that these those its their "
                   "his her our".split())
 _LABEL_DROP = frozenset("to from the current currently at of by about around worth is was are were reach "
-                        "reaching nearly over more than up stands stood valued totalling totaling total a an "
+                        "reached reaching nearly over more than up stands stood valued totalling totaling total a an "
                         "approximately some almost under below above exceeding".split())
 _VERBS = frozenset("boost raise increase enhance reach double expand grow cut reduce invest signed sign "
                    "offer offered provide provided deliver have has had been grown risen fallen rose fell "
@@ -461,17 +461,21 @@ class _Capture:
         label_words = _label(before)
         kind, as_of = "actual", None
         stated = stated_kind(text, amount.start, amount.end)
-        if stated == "current":
-            as_of = f"{self.published.year:04d}-{self.published.month:02d}"
-        elif stated == "target":
+        dated = date_of_amount(text, amount, find_dates(text, self.published))
+        if stated == "target":
             kind = "target"
+        elif dated is not None:  # "$90 million in 2024": the value as of the year it is given for
+            when = dated.dates[0]
+            as_of = when.year if when.precision == "year" else when.iso()
+        elif stated == "current":
+            as_of = f"{self.published.year:04d}-{self.published.month:02d}"
         if amount.is_money or amount.percent:
             titles = {a[0]: a[1] for a in self.lexicon.areas}
             subject = label_words or previous or (f"{titles[area]}, amount" if area else "Amount")
             label = subject[0].upper() + subject[1:]
             if kind == "target":
                 label += ", goal"
-            elif as_of:
+            elif as_of and dated is None:
                 label += ", current"
         else:
             label = unit[0].upper() + unit[1:]
@@ -490,7 +494,7 @@ class _Capture:
         if as_of:
             figure["as_of"] = as_of
         if amount.qualifier:
-            figure["note"] = f"the article says “{amount.text}”"
+            figure["note"] = f"the article says “{amount.described}”"
         figure["headline"] = bool(amount.is_money or amount.value >= 2 or per)
         figure["source"] = self.locator(sentence.para, start, sentence.start + unit_end)
         return figure

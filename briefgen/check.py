@@ -10,7 +10,9 @@ Takes a validated ``FactsFile``, its raw data and positions (``yamlload``) and t
   a figure's value, unit rate and date, a milestone's date and the event's dates, are stated by
   the cited paragraphs ("USD 3 billion" against "$2 billion" fails; "more than" against "about"
   fails; a figure that drops the article's "over" fails; a figure's kind must not contradict
-  how the article states it, goal or current value);
+  how the article states it, goal or current value); a count must count the same things
+  ("two LNG cargoes" is not supported by "the two countries") over the same period ("a week"
+  is not "per month"), and a value the paragraph dates ("$90 million in 2024") is as of that date;
 - a quotation is verbatim in its paragraphs and its speaker is named there; a person's or an
   organisation's name is there; the source's title, author and publication date agree with the article's front matter.
 
@@ -32,7 +34,8 @@ from pydantic import BaseModel
 
 from briefgen.article import Article, fold, read_article
 from briefgen.errors import Problem, UsageError
-from briefgen.quantities import Amount, DateMention, find_amounts, find_dates, same_currency, stated_kind
+from briefgen.quantities import (Amount, DateMention, date_of_amount, find_amounts, find_dates, is_wording,
+                                 same_currency, same_noun, stated_kind)
 from briefgen.schema import FactsFile, Figure, Locator, Milestone, Organisation, PartialDate, Person, Quote
 from briefgen.yamlload import Positions, format_path
 
@@ -136,6 +139,7 @@ class _Checker:
         self.problems: list[Problem] = []
         self.bad_entries: set[tuple] = set()
         self.entries = self.fragments = self.claims = 0
+        self.mentions: list[DateMention] = []
 
     # -- reporting
 
@@ -211,8 +215,9 @@ class _Checker:
         for i, loc in enumerate(node.source):
             self.fragments += 1
             where = self.locator_path(entry, i)
-            if self.check_evidence(entry, where, loc):
-                cited.append(loc.para)
+            found = self.check_evidence(entry, where, loc)
+            if found is not None:
+                cited.append(found)  # a fragment in another paragraph: its claims are checked there
             elif self.article.paragraph(loc.para) is not None:
                 cited.append(loc.para)
         cited = sorted(set(cited))
@@ -249,12 +254,14 @@ class _Checker:
             if fold(title) not in fold(corpus):
                 self.problem(entry, entry + ("role",), f"the role {title!r} is not stated in {where_text}")
 
-    def check_evidence(self, entry: tuple, where: tuple, loc: Locator) -> bool:
+    def check_evidence(self, entry: tuple, where: tuple, loc: Locator) -> int | None:
+        """Return the paragraph where the evidence is (``loc.para`` when it is right, another
+        one when the locator cites the wrong paragraph: reported) or None when it is nowhere."""
         fragment = fold(loc.evidence)
         total = len(self.folded)
         elsewhere = [n for n, text in enumerate(self.folded, 1) if fragment in text and n != loc.para]
         if 1 <= loc.para <= total and fragment in self.folded[loc.para - 1]:
-            return True
+            return loc.para
         shown = _short(loc.evidence)
         if loc.para > total:
             message = f"{shown}: paragraph {loc.para} does not exist (the article has {total})"
@@ -263,16 +270,18 @@ class _Checker:
         if elsewhere:
             self.problem(entry, where + ("evidence",), f"{message}; it is in paragraph {elsewhere[0]}",
                          f"set para: {elsewhere[0]}")
-            return False
+            return elsewhere[0]
         if 1 <= loc.para <= total:
             close = _closest(loc.evidence, self.article.paragraphs[loc.para - 1])
             message += f' (closest: "{close}")'
         self.problem(entry, where + ("evidence",), message)
-        return False
+        return None
 
     def corpus_facts(self, corpus: str) -> tuple[list[Amount], list[PartialDate]]:
         mentions = find_dates(corpus, self.base)
-        amounts = find_amounts(corpus, skip=[(d.start, d.end) for d in mentions])
+        self.mentions = mentions
+        amounts = [a for a in find_amounts(corpus, skip=[(d.start, d.end) for d in mentions])
+                   if not _wording(corpus, a)]  # "the two countries" supports no figure
         return amounts, [day for m in mentions for day in m.days()]
 
     def check_text_claims(self, entry, where, text, amounts, dates, where_text) -> None:
@@ -281,25 +290,40 @@ class _Checker:
             for date in mention.dates:
                 self.check_date(entry, where, date, dates, where_text, written=mention.text)
         for claim in find_amounts(text, skip=[(d.start, d.end) for d in mentions]):
-            if claim.word and (claim.value < 2 or _PARTIES.match(text, claim.end)):
+            if _wording(text, claim):
                 continue  # "one of", "the two countries": wording, not a figure
             self.check_amount(entry, where, claim, amounts, where_text)
 
-    def check_amount(self, entry, where, claim: Amount, amounts: list[Amount], where_text: str) -> None:
+    def check_amount(self, entry, where, claim: Amount, amounts: list[Amount], where_text: str,
+                     per_where: tuple | None = None) -> None:
+        """A claimed amount is supported by one of ``amounts`` with the same value, currency (or
+        percent), counted noun ("two LNG cargoes" is not "the two countries"), qualifier class
+        and rate period ("a week" is not "per month"; a rate left out is a different claim)."""
         self.claims += 1
-        same = [a for a in amounts if a.value == claim.value and a.percent == claim.percent
-                and (claim.currency is None or same_currency(a.currency, claim.currency))]
+        same = _same_amounts(claim, amounts)
         if not same:
-            said = [f'"{a.text}"' for a in amounts if a.percent == claim.percent and (
-                (a.currency is None) == (claim.currency is None))]
-            says = f"; it says {', '.join(dict.fromkeys(said))}" if said else ""
-            self.problem(entry, where, f'"{claim.text}" is not stated in {where_text}{says}')
+            kin = [a for a in amounts if a.percent == claim.percent and (a.currency is None) == (claim.currency is None)]
+            said = ([a for a in kin if _same_thing(claim, a)] or [a for a in kin if a.value == claim.value]
+                    or kin)  # what it says of the same things, else of the same number
+            says = f"; it says {', '.join(dict.fromkeys(f'{_q(a.described)}' for a in said))}" if said else ""
+            self.problem(entry, where, f'{_q(claim.described)} is not stated in {where_text}{says}')
             return
         if claim.qualifier_class not in {a.qualifier_class for a in same}:
             said = ", ".join(dict.fromkeys(f'"{a.text}"' for a in same))
             qualifier = f'"{claim.qualifier}"' if claim.qualifier else "no qualifier"
             self.problem(entry, where, f'"{claim.text}" has {qualifier}, but {where_text} says {said}',
                          "keep the article's qualifier (more than, about, up to, ...)")
+            return
+        if claim.per not in {a.per for a in same}:
+            said = ", ".join(dict.fromkeys(_q(a.described) for a in same))
+            rated = next((a.per for a in same if a.per), None)
+            if claim.per:
+                self.problem(entry, per_where or where, f'the rate "per {claim.per}" is not stated in {where_text}; '
+                             f'it says {said}', f"keep the article's period (per {rated})" if rated else
+                             "the article gives no period: leave it out")
+            else:
+                hint = f"set per: {rated}" if per_where else f"say it is per {rated}"
+                self.problem(entry, where, f'{_q(claim.described)} leaves out the rate: {where_text} says {said}', hint)
 
     def check_date(self, entry, where, date: PartialDate, dates: list[PartialDate], where_text: str,
                    written: str | None = None) -> None:
@@ -327,10 +351,12 @@ class _Checker:
                               if re.search(rf"\b{re.escape(q)}\b", lowered)), None)
         value = Decimal(figure.value)
         shown = f"{currency} {_plain(value)}" if currency else f"{_plain(value)} {figure.unit}"
-        claim = Amount(value, currency, percent, qualifier, shown, 0, 0)
-        self.check_amount(entry, entry + ("value",), claim, amounts, where_text)
-        same = [a for a in amounts if a.value == value and a.percent == percent
-                and (currency is None or same_currency(a.currency, currency))]
+        per = figure.per.strip().lower() if figure.per else None
+        per = next((k for k, words in _PER_WORDS.items() if per in words), per) if per else None
+        noun = None if currency or percent else figure.unit
+        claim = Amount(value, currency, percent, qualifier, shown, 0, 0, noun=noun, per=per, phrase=shown)
+        self.check_amount(entry, entry + ("value",), claim, amounts, where_text, per_where=entry + ("per",))
+        same = _same_amounts(claim, amounts)
         stated = {stated_kind(corpus, a.start, a.end) for a in same}
         if same and figure.kind == "target" and stated == {"current"}:
             self.claims += 1
@@ -339,13 +365,20 @@ class _Checker:
             self.claims += 1
             self.problem(entry, entry + ("kind",), f'an actual value, but {where_text} gives "{same[0].text}" as a goal',
                          "set kind: target")
-        if figure.per:
-            self.claims += 1
-            words = _PER_WORDS.get(figure.per.strip().lower(), (figure.per.strip().lower(),))
-            if not any(re.search(rf"\b{re.escape(w)}\b", corpus, re.IGNORECASE) for w in words):
-                self.problem(entry, entry + ("per",), f'the rate "per {figure.per}" is not stated in {where_text}')
         if figure.as_of is not None:
-            self.check_date(entry, entry + ("as_of",), figure.as_of, dates, where_text)
+            # A value the paragraph dates ("$90 million in 2024") holds as of that date, not as
+            # of the publication date.
+            dated = [(a, date_of_amount(corpus, a, self.mentions)) for a in same]
+            if dated and all(d is not None for _, d in dated):
+                self.claims += 1
+                if not any(_covers(figure.as_of, day) for _, d in dated for day in d.days()):
+                    amount, mention = dated[0]
+                    self.problem(entry, entry + ("as_of",),
+                                 f'as of {figure.as_of.iso()}, but {where_text} gives {_q(amount.described)} '
+                                 f'for {_when(mention)}',
+                                 f"set as_of: {mention.dates[0].iso()}")
+            else:
+                self.check_date(entry, entry + ("as_of",), figure.as_of, dates, where_text)
 
     def check_quote(self, entry, quote: Quote, corpus: str, cited: list[int], where_text: str) -> None:
         self.claims += 1
@@ -366,6 +399,34 @@ class _Checker:
         self.claims += 1
         if not _names_in(speaker.name, folded):
             self.problem(entry, entry + ("speaker",), f"the speaker {speaker.name!r} is not named in {where_text}")
+
+
+def _wording(text: str, amount: Amount) -> bool:
+    """True if ``amount`` is wording rather than a figure ("the two countries", "one of")."""
+    return is_wording(amount) or (amount.word and _PARTIES.match(text, amount.end) is not None)
+
+
+def _same_thing(claim: Amount, stated: Amount) -> bool:
+    """True if ``stated`` counts what ``claim`` counts: same currency, both percentages, or
+    compatible nouns."""
+    if claim.percent != stated.percent:
+        return False
+    if claim.currency is not None or stated.currency is not None:
+        return claim.currency is None or same_currency(stated.currency, claim.currency)
+    return claim.percent or same_noun(claim.noun, stated.noun)
+
+
+def _same_amounts(claim: Amount, amounts: list[Amount]) -> list[Amount]:
+    return [a for a in amounts if a.value == claim.value and _same_thing(claim, a)]
+
+
+def _when(mention: DateMention) -> str:
+    iso = mention.dates[0].iso()
+    return iso if mention.text.strip() == iso else f'{iso} ("{mention.text}")'
+
+
+def _q(text: str) -> str:
+    return f'"{" ".join(text.split())}"'
 
 
 def _plural(paras: list[int]) -> str:

@@ -3,7 +3,10 @@
 ``find_amounts(text)`` returns every number with its currency, scale and qualifier ("over
 $2 billion" -> USD 2000000000, qualifier class ``more``); ``find_dates(text, base)`` returns
 every date, range of dates and relative date ("this month", resolved against ``base``, the
-publication date). ``capture`` drafts facts from them; ``check`` compares a fact's with its
+publication date, and for a month without a year by the tense of its sentence: "will meet again
+in June" is the next June). Each amount carries the noun it counts and its rate's period
+("one LNG cargo per month"); ``same_noun`` compares nouns, ``date_of_amount`` finds the date a
+value is given for. ``capture`` drafts facts from them; ``check`` compares a fact's with its
 paragraph's. Pure functions over strings; offsets index the string given.
 """
 
@@ -18,6 +21,7 @@ from functools import lru_cache
 from briefgen.schema import PartialDate
 
 __all__ = ["Amount", "DateMention", "find_amounts", "find_dates", "parse_date_text", "stated_kind",
+           "same_noun", "noun_words", "date_of_amount", "is_wording",
            "qualifier_class", "same_currency", "QUALIFIERS", "NUMBER_WORDS"]
 
 QUALIFIERS: dict[str, str] = {
@@ -82,7 +86,11 @@ class Amount:
     """A number as written: ``value`` (scale applied: "$2 billion" -> 2000000000),
     ``currency`` (ISO 4217 code, "Rs" for an unspecified rupee, or None), ``percent``,
     ``qualifier`` (the phrase as written, lower case) and ``text`` with its ``start``/``end``
-    offsets. ``word`` is True for a number written as a word ("one", "fifteen")."""
+    offsets. ``word`` is True for a number written as a word ("one", "fifteen"). ``noun`` is
+    the thing counted, as written after the number ("LNG cargo", "Memoranda of Understanding
+    (MoUs) and agreements", "day" of "three-day"), or None; ``per`` the period of a rate
+    ("month" of "per month", "a month", "monthly", "annual"), or None; ``stop`` the offset
+    where the number, its noun and its rate end, ``phrase`` the words from ``start`` to it."""
 
     value: Decimal
     currency: str | None
@@ -92,6 +100,22 @@ class Amount:
     start: int
     end: int
     word: bool = False
+    noun: str | None = None
+    per: str | None = None
+    stop: int | None = None
+    phrase: str | None = None
+
+    @property
+    def described(self) -> str:
+        """Return the amount as a reader quotes it: "one LNG cargo per month", "over $2 billion"."""
+        if self.phrase:
+            return self.phrase
+        parts = [self.text]
+        if self.noun:
+            parts.append(self.noun)
+        if self.per:
+            parts.append(f"per {self.per}")
+        return " ".join(parts).replace(" -", "-")
 
     @property
     def qualifier_class(self) -> str | None:
@@ -177,8 +201,183 @@ def find_amounts(text: str, *, skip: list[tuple[int, int]] | None = None) -> lis
         qualifier = m.group("qual").lower() if m.group("qual") else None
         if qualifier == "some" and not word and value < 2:
             qualifier = None
-        found.append(Amount(value, currency, percent, qualifier, shown, start, start + len(shown), word))
+        noun, per, stop = _noun_and_rate(text, m.end(), start, money=bool(currency) or percent)
+        phrase = " ".join(text[start:max(stop, start + len(shown))].split())
+        found.append(Amount(value, currency, percent, qualifier, shown, start, start + len(shown), word,
+                            noun, per, stop, phrase))
     return found
+
+
+# ---------------------------------------------------------------------------------------------
+# What a number counts, and over what period
+
+_PERIOD_WORDS = {"day": "day", "daily": "day", "week": "week", "weekly": "week", "month": "month",
+                 "monthly": "month", "quarter": "quarter", "quarterly": "quarter", "year": "year",
+                 "yearly": "year", "annual": "year", "annually": "year", "annum": "year",
+                 "per annum": "year", "a year": "year"}
+_RATE_AFTER = re.compile(
+    r"^\s*(?:(?:per|a|an|each|every|/)\s*(?P<unit>day|week|month|quarter|year|annum)\b"
+    r"(?!\s+(?:ago|later|earlier|before|after|on|from|of)\b)"
+    r"|(?P<adverb>daily|weekly|monthly|quarterly|yearly|annually)\b)", re.IGNORECASE)
+_RATE_BEFORE = re.compile(r"\b(?P<adj>daily|weekly|monthly|quarterly|yearly|annual)\s+(?:[\w'’-]+\s+){0,2}$",
+                          re.IGNORECASE)
+# Words that end the noun after a number: articles, prepositions, conjunctions, auxiliaries and
+# the commonest verbs of agreements ("9 agreements were signed", "two countries signed").
+_NOUN_STOP = frozenset(
+    "a an the to from in on at by for with of and or as per across into over under between among "
+    "worth than is are was were be been being this that these those its their his her our which who "
+    "whose while will would could can may might shall should must has have had do does did not also "
+    "each every another other more most signed sign agreed agree offered offer announced said "
+    "worth valued totalling totaling reached reaching up down since during after before until".split())
+_PARTY_WORDS = frozenset(
+    "country countries side sides nation nations leader leaders government governments state states "
+    "party parties president presidents minister ministers people peoples brother brothers "
+    "neighbour neighbours neighbor neighbors".split())
+_IRREGULAR = {"memoranda": "memorandum", "memorandums": "memorandum", "people": "person", "men": "man",
+              "women": "woman", "children": "child", "data": "datum", "criteria": "criterion",
+              "indices": "index", "analyses": "analysis", "bases": "base", "crises": "crisis"}
+
+
+def _singular(word: str) -> str:
+    word = word.strip("()'’")
+    if re.fullmatch(r"[A-Z][A-Za-z]*[A-Z]s", word):  # "MoUs", "SEZs": an acronym's plural
+        word = word[:-1]
+    word = word.lower().replace("’", "'")
+    if word.endswith("'s"):
+        word = word[:-2]
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
+    for plural, single in (("ies", "y"), ("oes", "o"), ("sses", "ss"), ("xes", "x"), ("ches", "ch"),
+                           ("shes", "sh")):
+        if word.endswith(plural) and len(word) > len(plural) + 1:
+            return word[: -len(plural)] + single
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 2:
+        return word[:-1]
+    return word
+
+
+_WORD_AFTER = re.compile(r"[ \t\n]+(\(?[A-Za-z][\w'’\-]*\)?)(?![\w'’\-])")
+
+
+def _noun_and_rate(text: str, end: int, start: int, money: bool) -> tuple[str | None, str | None, int]:
+    """The noun after the number ending at ``end`` (None for money and percentages, whose unit
+    is the currency or "per cent"), the period of its rate and where both end."""
+    noun, stop = None, end
+    if not money:
+        tokens: list[tuple[int, int, str]] = []
+        pos = end
+        compound = re.match(r"-(?P<w>[A-Za-z][\w'’]*)", text[pos:])
+        if compound:  # "three-day visit": the number counts days
+            return compound.group("w"), None, pos + compound.end()
+        words = []  # (start, end, word) of each word after the number, in order
+        tail, at = text[pos:pos + 160], 0
+        while (m := _WORD_AFTER.match(tail, at)) is not None:
+            words.append((m.start(1), m.end(1), m.group(1)))
+            at = m.end()
+        for i, (_, _, word) in enumerate(words):
+            low = word.lower().strip("()")
+            following = words[i + 1][2] if i + 1 < len(words) else ""
+            if word.startswith("("):
+                if not tokens:
+                    break
+            elif low == "of" and tokens and tokens[-1][2][:1].isupper() and following[:1].isupper():
+                pass  # "Memoranda of Understanding"
+            elif low == "and" and tokens and following and following.lower() not in _NOUN_STOP:
+                pass  # "MoUs and agreements"
+            elif low in _NOUN_STOP or low in _PERIOD_WORDS or len(tokens) >= 6:
+                break
+            tokens.append(words[i])
+            if (word[:1].islower() and low not in ("of", "and") and _looks_like_head(word)
+                    and not following.startswith("(") and following.lower() != "and"):
+                break  # "two LNG cargoes a month": the lower-case noun ends it
+        while tokens and tokens[-1][2].lower() in ("of", "and"):
+            tokens.pop()
+        if tokens:
+            noun = text[pos + tokens[0][0]: pos + tokens[-1][1]]
+            stop = pos + tokens[-1][1]
+    rate = _RATE_AFTER.match(text[stop:])
+    per = None
+    if rate:
+        per = _PERIOD_WORDS[(rate.group("unit") or rate.group("adverb")).lower()]
+        stop += rate.end()
+    else:
+        inside = re.search(r"\b(daily|weekly|monthly|quarterly|yearly|annual)\b", noun or "", re.IGNORECASE)
+        before = _RATE_BEFORE.search(text[max(0, start - 40):start])
+        found = inside or before
+        if found:
+            per = _PERIOD_WORDS[found.group(1).lower()]
+    return noun, per, stop
+
+
+def _looks_like_head(word: str) -> bool:
+    """A lower-case word that is more likely the counted noun than an adjective before it."""
+    low = word.lower()
+    return low.endswith("s") or not re.search(r"(?:al|ic|ive|ous|ful|ary|ern|ish|less|new|major|key)$", low)
+
+
+def noun_words(noun: str | None) -> tuple[frozenset[str], frozenset[str]]:
+    """Return (all words, head words) of a counted ``noun``, singular and lower case; the head
+    words are the last of each "and" part and an acronym in brackets or made of capitalised
+    words ("Memoranda of Understanding" -> "mou")."""
+    if not noun:
+        return frozenset(), frozenset()
+    raw = re.findall(r"\(?[A-Za-z][\w'’\-]*\)?", noun)
+    words = {_singular(w) for w in raw if w.lower() not in ("of", "and")}
+    heads = set()
+    for part in re.split(r"\s+and\s+", noun):
+        parts = [w for w in re.findall(r"\(?[A-Za-z][\w'’\-]*\)?", part)]
+        plain = [w for w in parts if not w.startswith("(")]
+        if plain:
+            heads.add(_singular(plain[-1]))
+        heads.update(_singular(w) for w in parts if w.startswith("("))
+        capitals = [w for w in plain if w[:1].isupper() or w.lower() == "of"]
+        if len(capitals) >= 2 and len(capitals) == len(plain) and not all(w.isupper() for w in plain):
+            acronym = "".join(w[0] for w in capitals).lower()
+            heads.add(acronym)
+            words.add(acronym)
+    return frozenset(words), frozenset(heads | {w for w in words if w.isupper()})
+
+
+def same_noun(claim: str | None, stated: str | None) -> bool:
+    """Return True if the counted nouns ``claim`` and ``stated`` (as written after a number) can
+    name the same things: a head word of one is a word of the other ("LNG cargoes" and "LNG
+    cargo"; "MoUs" and "Memoranda of Understanding (MoUs) and agreements"). A number without a
+    noun agrees with any."""
+    if not claim or not stated:
+        return True
+    claim_words, claim_heads = noun_words(claim)
+    stated_words, stated_heads = noun_words(stated)
+    return bool(claim_heads & stated_words or stated_heads & claim_words)
+
+
+def is_wording(amount: Amount) -> bool:
+    """Return True if a number written as a word is wording, not a figure: "the two countries",
+    "both sides", "one of", "one another" (a "one" counts only with a noun and a rate)."""
+    if not amount.word:
+        return False
+    _, heads = noun_words(amount.noun)
+    if heads and heads <= {_singular(w) for w in _PARTY_WORDS}:
+        return True
+    if amount.value < 2 and not amount.per and not amount.currency and not amount.percent:
+        return amount.noun is None or not _countable(amount.noun)
+    return False
+
+
+_COUNTABLE: frozenset[str] | None = None
+
+
+def _countable(noun: str) -> bool:
+    """True if ``noun`` is a thing the lexicon counts (agreements, cargoes, MoUs, ...)."""
+    global _COUNTABLE
+    if _COUNTABLE is None:
+        try:
+            from briefgen.capture import load_lexicon
+
+            _COUNTABLE = frozenset(_singular(w) for w in load_lexicon().count_units)
+        except Exception:  # a broken shipped lexicon must not break checking
+            _COUNTABLE = frozenset()
+    _, heads = noun_words(noun)
+    return bool(heads & _COUNTABLE)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -210,7 +409,7 @@ _DATE_PATTERNS: list[tuple[str, re.Pattern]] = [
     ("iso", re.compile(r"\b(?P<y>(?:19|20)\d{2})-(?P<mn>\d{2})-(?P<d1>\d{2})\b")),
     # July 2024 ; in May
     ("m y", re.compile(rf"\b(?P<m>{_M})(?:,?\s+(?P<y>{_Y}))\b")),
-    ("m", re.compile(rf"\b(?:in|In|since|Since|until|by|from|of|early|late|mid|during|last|next|this)[\s-](?P<m>{_M})\b")),
+    ("m", re.compile(rf"\b(?:in|In|since|Since|until|by|from|of|for|before|after|early|late|mid|during|last|next|this)[\s-](?P<m>{_M})\b")),
     # in 2023
     ("y", re.compile(rf"(?<![\w.,\-/$€£])(?P<y>{_Y})(?![\w.,\-/]\d|\d)")),
 ]
@@ -245,13 +444,58 @@ def _day(text: str) -> int:
     return int(re.match(r"\d+", text).group())
 
 
-def _year_for(month: int, base: dt.date | None, day: int | None = None) -> int | None:
-    """The year of a month (and day) written without one: the latest not after ``base``, unless
-    that is more than ten months back (then the coming one)."""
+_TENSE = re.compile(
+    r"(?P<future>\b(?:[Ww]ill|[Ss]hall|won't|'ll|next|again|upcoming|forthcoming|coming|scheduled|planned|"
+    r"plans?|set to|due to|is to|are to|expected|intends?|aims?|going to|would|hopes? to)\b)"
+    r"|(?P<past>\b(?:was|were|had|did|last|ago|earlier|previously|already|since|met|held|took|began|"
+    r"came|went|gave|made|saw|said|told|led|won|paid|sent|spent|laid|"
+    r"(?!(?:need|indeed|speed|hundred|proceed|succeed|exceed|seed|feed|bed|red|shed)\b)[a-z]\w+ed)\b)")
+_SENTENCE_END = re.compile(r"[.!?](?=\s)|\n\s*\n|\s\n\s")
+
+
+def _tense(text: str, start: int, end: int, stops: list[int]) -> str | None:
+    """The tense in which ``text`` states the date at ``start:end``: "future" ("will meet again
+    in June"), "past" ("was held in May") or None; the nearest cue before it in its sentence
+    decides, else the first after it. ``stops`` are the sorted offsets where sentences end;
+    at most 200 characters either side are read, so a long text stays linear."""
+    import bisect
+
+    i = bisect.bisect_right(stops, start)
+    sentence_start = max(stops[i - 1] if i else 0, start - 200)
+    j = bisect.bisect_left(stops, end)
+    sentence_end = min(stops[j] if j < len(stops) else len(text), end + 200)
+    before = list(_TENSE.finditer(text, sentence_start, start))
+    cue = before[-1] if before else _TENSE.search(text, end, sentence_end)
+    if cue is None:
+        return None
+    return "future" if cue.group("future") else "past"
+
+
+def _year_for(month: int, base: dt.date | None, day: int | None = None, tense: str | None = None,
+              prefix: str = "") -> int | None:
+    """The year of a month (and day) written without one, from the publication date ``base``:
+    after "next" the first one after ``base``, after "last" the one before it, after "this" the
+    one of its year; in a statement about the future ("will meet again in June") the first one
+    on or after ``base``, about the past ("was held in May", "since") the last one on or before
+    it; otherwise the latest not after ``base`` unless that is more than ten months back (then
+    the coming one). Never a year written elsewhere in the text."""
     if base is None:
         return None
+    when, now = (month, day or (1 if tense != "past" else 31)), (base.month, base.day)
+    if prefix == "this":
+        return base.year
+    if prefix == "next":
+        return base.year if (month, day or 31) > now and month != base.month else base.year + 1
+    if prefix == "last":
+        return base.year if (month, day or 31) < now and month != base.month else base.year - 1
+    if prefix == "since":
+        tense = "past"
+    if tense == "future":
+        return base.year if (month, day or 31) >= now else base.year + 1
+    if tense == "past":
+        return base.year if (month, day or 1) <= now else base.year - 1
     year = base.year
-    if (month, day or 1) > (base.month, base.day):
+    if when > now:
         year -= 1
         if (base.year * 12 + base.month) - (year * 12 + month) > 10:
             year += 1
@@ -265,6 +509,7 @@ def find_dates(text: str, base: dt.date | None = None) -> list[DateMention]:
     taken: list[tuple[int, int]] = []
     found: list[DateMention] = []
     used = bytearray(len(text) + 1)  # 1 where a date was already read: linear, however many dates
+    stops: list[int] | None = None  # where sentences end, found once when a month has no year
 
     def free(s: int, e: int) -> bool:
         return not any(used[s:e])
@@ -288,14 +533,18 @@ def find_dates(text: str, base: dt.date | None = None) -> list[DateMention]:
                     dates = (PartialDate(year, int(groups["mn"]), int(groups["d1"])),)
                 else:
                     month = _MONTHS[groups["m"].lower().rstrip(".")]
+                    if year is None and stops is None:
+                        stops = [m.start() for m in _SENTENCE_END.finditer(text)]
+                    tense = _tense(text, *span, stops) if year is None else None
+                    prefix = text[m.start():m.start("m")].strip(" -").lower() if kind == "m" else ""
                     if kind in ("m", "m y"):
-                        year = year or _year_for(month, base)
+                        year = year or _year_for(month, base, tense=tense, prefix=prefix)
                         if year is None:
                             continue
                         dates = (PartialDate(year, month),)
                     else:
                         d1 = _day(groups["d1"])
-                        year = year or _year_for(month, base, d1)
+                        year = year or _year_for(month, base, d1, tense=tense)
                         if year is None:
                             continue
                         if kind == "d m y" or kind == "m d y":
@@ -375,3 +624,31 @@ def stated_kind(text: str, start: int, end: int) -> str:
         return "target"
     return "plain"
 
+
+
+_DATE_AFTER = re.compile(r"^[\s,]*(?:in|as of|as at|for|during|at the end of|end of|at end-|through|throughout)"
+                         r"\s+(?:the\s+)?(?:(?:calendar|fiscal|financial)\s+year\s+|FY\s*)?$", re.IGNORECASE)
+_DATE_BEFORE = re.compile(r"(?:^|[.;:!?]\s+|\n\s*)(?:in|as of|as at|during|by the end of|at the end of|throughout)"
+                          r"\s*$", re.IGNORECASE)  # a date that opens the amount's clause
+
+
+def date_of_amount(text: str, amount: Amount, mentions: list[DateMention]) -> DateMention | None:
+    """Return the date ``text`` states with ``amount`` ("$90 million in 2024", "in 2024, trade
+    stood at $90 million", "exports for FY 2024 of $5 billion"), or None. A date after "by"
+    ("$2 billion by 2030") is a target's deadline, not the date of a value, and is not returned."""
+    stop = amount.stop if amount.stop is not None else amount.end
+    for mention in mentions:
+        if len(mention.dates) != 1:
+            continue
+        if mention.start >= stop and _DATE_AFTER.match(text[stop:mention.start]):
+            return mention
+    for mention in reversed(mentions):
+        if len(mention.dates) != 1 or mention.end > amount.start:
+            continue
+        between = text[mention.end:amount.start].lstrip(" ,")
+        if re.search(r"[.;:!?,]|\n|\band\b|\bbut\b", between) or len(between.split()) > 8:
+            break  # the date belongs to another clause
+        if _DATE_BEFORE.search(text, 0, mention.start):
+            return mention
+        break
+    return None

@@ -273,3 +273,31 @@ def test_any_article_gives_a_valid_draft_that_passes_check(paragraphs, with_fron
         guess = draft.data["source"]["published"].isoformat()
         problems = [p for p in problems if not (p.field == "event" and guess in p.message)]
     assert problems == [], [str(p) for p in problems]
+
+
+def test_a_month_without_a_year_follows_the_tense_and_a_stated_year_is_as_of(tmp_path):
+    page = tmp_path / "page.html"
+    page.write_text(
+        "<html><head><meta name='author' content='Jane Roe'>"
+        "<meta property='article:published_time' content='2025-03-14T09:00:00+01:00'></head><body>"
+        "<article><h1>Bridges Built</h1>"
+        "<p>President Ann Smith of Portugal arrived in Chile for a visit on 12&nbsp;March 2025.</p>"
+        "<p>Bilateral trade reached $90 million in 2024, and the sides signed 4 agreements on energy.</p>"
+        "<p>The Knowledge Bridge Council (KNBC) first met in 2024 to review trade. "
+        "The KNBC will meet again in June to review trade.</p>"
+        "<p>A trade fair was held in April, and Chile hopes to raise trade to $1 billion by 2030.</p>"
+        "</article></body></html>", encoding="utf-8")
+    article = read_article(page)
+    draft = capture(article)
+    areas = {a["id"]: a for a in draft.data["areas"]}
+    dates = {m["text"]: m["date"] for m in areas["trade"]["milestones"]}
+    assert dates["The KNBC will meet again in June to review trade."] == "2025-06"  # not 2024-06
+    assert "2024-04" in {m["date"] for m in areas["trade"]["milestones"]}
+    figures = {(f["value"], f["unit"]): f for f in all_figures(draft.data)}
+    assert figures[(90_000_000, "USD")]["as_of"] == 2024  # not the publication month
+    assert "as_of" not in figures[(4, "agreements")]  # the year belongs to the other clause
+    goal = figures[(1_000_000_000, "USD")]
+    assert goal["kind"] == "target" and "as_of" not in goal
+    text = to_yaml(draft)
+    data, positions = load_yaml(text, "draft.yaml")
+    assert check_facts(parse_facts(text, "draft.yaml"), data, positions, article, "draft.yaml").problems == ()
