@@ -469,7 +469,7 @@ def distribute(obj: _Context, facts: Path, recipients_path: Path, out_dir: Path 
         for problem in result.problems:
             _err(f"error: {who}: {problem}")
         status = max(status, 3 if result.exit_code == 3 else 1)
-    files = sum(len(r.files) for r in outcome.results)
+    files = len(outcome.data.get("files", ())) if outcome.data else sum(len(r.files) for r in outcome.results)
     copies = [r for r in outcome.results if r.copy != 0]
     master_ok = all(not r.problems for r in outcome.results if r.copy == 0)
     click.echo(str(outcome.manifest))

@@ -175,6 +175,15 @@ def _connect(settings: SmtpSettings):
                         hint="check --smtp HOST:PORT and --ssl/--starttls") from None
 
 
+def _without_draft_header(data: bytes) -> bytes:
+    """Return the message ``data`` without its ``X-Unsent: 1`` header: it tells a mail client
+    the .eml is a draft, which a sent message no longer is. The body and attachments are the
+    bytes the manifest hashed."""
+    head, sep, body = data.partition(b"\r\n\r\n") if b"\r\n\r\n" in data else data.partition(b"\n\n")
+    lines = [line for line in head.splitlines(keepends=True) if not line.lower().startswith(b"x-unsent:")]
+    return b"".join(lines) + sep + body
+
+
 def send_messages(manifest: dict, out_dir: Path, settings: SmtpSettings, *, progress=None) -> SendReport:
     """Send every ``.eml`` the manifest lists that the send log does not show as accepted.
 
@@ -213,7 +222,7 @@ def send_messages(manifest: dict, out_dir: Path, settings: SmtpSettings, *, prog
                     continue
                 if client is None:
                     client = _connect(settings)
-                client.sendmail(settings.sender, [to], data)
+                client.sendmail(settings.sender, [to], _without_draft_header(data))
             except smtplib.SMTPRecipientsRefused as e:
                 code, reason = next(iter(e.recipients.values()))
                 report.failed.append((name, to, f"refused by the server: {code} {reason.decode(errors='replace')}"))

@@ -214,6 +214,9 @@ class _Builder:
                 items = []
                 term = None
                 for child in node.children:
+                    self.count += 1
+                    if self.count > MAX_BLOCKS:
+                        raise self._limit(child, f"the document has more than {MAX_BLOCKS:,} blocks")
                     if child.type == "dt":
                         term = self.inlines(child.children[0])
                     elif child.type == "dd" and term is not None:

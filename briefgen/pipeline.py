@@ -82,6 +82,7 @@ def compose(
         used.update(rendered.templates)
     markdown = rendered.markdown
     source = f"{template or 'briefing-note'} (rendered Markdown)"
+    _check_characters(rendered, source)
     try:
         with deadline(PARSE_SECONDS, "reading the template's Markdown"):
             document = parse(markdown, source=source, creator=f"briefgen {__version__}")
@@ -103,6 +104,29 @@ def compose(
         marking = f"DRAFT – {marking}"
     document = replace(document, meta=replace(document.meta, classification=marking))
     return markdown, document
+
+
+def _check_characters(rendered: Rendered, source: str) -> None:
+    """Raise MarkupError, at the template line, for a character no note may carry (controls,
+    zero-width and bidirectional marks, U+2028/U+2029) in what the template wrote: the facts
+    are checked when loaded, the template's own text and expressions here."""
+    import re
+    import unicodedata
+
+    from briefgen.schema import FORBIDDEN_CHARACTERS
+
+    found = re.search(FORBIDDEN_CHARACTERS.pattern + "|[\u2028\u2029]", rendered.markdown)
+    if found is None:
+        return
+    char = found.group()
+    line = rendered.markdown.count("\n", 0, found.start()) + 1
+    where, template_line = rendered.template_line(line)
+    raise MarkupError(
+        f"the template writes the invisible character U+{ord(char):04X} "
+        f"{unicodedata.name(char, '(a control character)')} (Markdown line {line})",
+        path=where or source, line=template_line if where else line,
+        hint="remove it from the template; it would corrupt the DOCX or hide text from the reader",
+    )
 
 
 def _at_template_line(problem: Problem, rendered: Rendered, source: str) -> Problem:

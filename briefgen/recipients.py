@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from briefgen.errors import BriefgenError, Problem, RecipientsError
+from briefgen.schema import FORBIDDEN_CHARACTERS
 
 __all__ = ["Recipient", "load_recipients", "parse_recipients", "COPY_FORMATS", "MAX_RECIPIENTS"]
 
@@ -34,7 +35,7 @@ _ALIASES = {"organization": "organisation", "e-mail": "email", "mail": "email", 
 # Characters a name must never carry: controls and line breaks (they would break the stamp, a
 # file name or a mail header) and bidirectional overrides (they make text read differently
 # from how it is stored, e.g. in a file name).
-_FORBIDDEN = re.compile("[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
+_FORBIDDEN = re.compile("[\t\n\r\u2028\u2029]|" + FORBIDDEN_CHARACTERS.pattern)
 
 
 @dataclass(frozen=True)
@@ -252,6 +253,12 @@ def _validate(rows: list[tuple[int, dict[str, str]]], path: str, require_email: 
                             "remove it: it would change how the name reads or is stored")
                 continue
             value = unicodedata.normalize("NFC", " ".join(raw.split()))
+            rtl = next((c for c in value if unicodedata.bidirectional(c) in ("R", "AL")), None)
+            if rtl is not None:
+                problem(key, f"right-to-left text is not supported: U+{ord(rtl):04X} "
+                             f"{unicodedata.name(rtl, 'unnamed character')}",
+                        "write it in Latin transliteration (see docs/fonts.md)")
+                continue
             if len(value) > LIMITS[key]:
                 problem(key, f"is {len(value)} characters long; the limit is {LIMITS[key]}",
                         "shorten it (it is printed in the footer of every page)")

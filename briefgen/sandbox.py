@@ -160,7 +160,7 @@ _budget: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("brie
 
 
 def _refuse(what: str, size: int, limit: int, unit: str = "characters") -> None:
-    raise TemplateLimitError(f"{what} would build {size:,} {unit} (limit {limit:,})")
+    raise TemplateLimitError(f"{what} would build more than {limit:,} {unit}, the limit")
 
 
 def _size(value: Any) -> int:
@@ -212,6 +212,46 @@ def text_size(value: Any, limit: int = MAX_VALUE_CHARS) -> int:
         else:
             total += 24
     return total
+
+
+def deep_count(value: Any, limit: int = MAX_VALUE_CHARS) -> int:
+    """Return how many items ``value`` holds counted all the way down (a scalar counts 1, a
+    string its length); stops counting once past ``limit``."""
+    total = 0
+    stack = [value]
+    while stack and total <= limit:
+        item = stack.pop()
+        if isinstance(item, str):
+            total += max(len(item), 1)
+        elif isinstance(item, Mapping):
+            total += 1
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            total += 1
+            stack.extend(item)
+        else:
+            total += 1
+    return total
+
+
+def check_format_size(fmt: Any, args: tuple[Any, ...], what: str) -> None:
+    """Raise TemplateLimitError before ``fmt % args`` is built if it could pass
+    ``MAX_VALUE_CHARS``: each directive may print the largest argument (``%(a)s`` repeats one)."""
+    if not isinstance(fmt, str):
+        return
+    directives = fmt.count("%")
+    if not directives:
+        return
+    largest, measured = 0, {}
+    for arg in args:
+        if id(arg) not in measured:
+            measured[id(arg)] = 24 if isinstance(arg, (int, Decimal, float)) else text_size(arg)
+            largest = max(largest, measured[id(arg)])
+        if largest > MAX_VALUE_CHARS:
+            break
+    size = len(fmt) + directives * min(largest, MAX_VALUE_CHARS + 1)
+    if size > MAX_VALUE_CHARS:
+        _refuse(what, size, MAX_VALUE_CHARS)
 
 
 def check_text(value: Any, what: str) -> None:
@@ -283,6 +323,7 @@ def _pre_slice(value: Any, slices: Any = 1, *a: Any, **k: Any) -> None:
 
 def _pre_format(value: Any, *a: Any, **k: Any) -> None:
     _check_printf(value, "format")
+    check_format_size(value, (*a, *k.values()), "format")
 
 
 def _pre_text(value: Any, *a: Any, **k: Any) -> None:
@@ -501,8 +542,11 @@ class BriefSandbox(ImmutableSandboxedEnvironment):
         _check_int(right, what)
         if operator == "*":
             for seq, n in ((left, right), (right, left)):
-                if isinstance(seq, (str, list, tuple)) and isinstance(n, int):
-                    check_size(len(seq) * max(n, 0), what)
+                if isinstance(seq, (str, list, tuple)) and isinstance(n, int) and not isinstance(n, bool):
+                    # Counted deep: [[1] * 10**6] * 10**6 is a million references, but comparing
+                    # or copying it costs a million million.
+                    unit = len(seq) if isinstance(seq, str) else deep_count(seq, MAX_VALUE_CHARS // max(n, 1) + 1) - 1
+                    check_size(unit * max(n, 0), what)
             if isinstance(left, int) and isinstance(right, int):
                 if left.bit_length() + right.bit_length() > MAX_INT_BITS:
                     raise TemplateLimitError(f"{what} is too large a number (limit {MAX_INT_BITS} bits)")
@@ -514,9 +558,11 @@ class BriefSandbox(ImmutableSandboxedEnvironment):
         elif operator == "+":
             if isinstance(left, (str, list, tuple)) and isinstance(right, (str, list, tuple)):
                 check_size(len(left) + len(right), what)
+                if not isinstance(left, str):
+                    check_size(deep_count(left) + deep_count(right) - 2, what)
         elif operator == "%" and isinstance(left, str):
             _check_printf(left, what)
-            check_text(right, what)
+            check_format_size(left, right if isinstance(right, tuple) else (right,), what)
         return charge(super().call_binop(context, operator, left, right), what)
 
 

@@ -73,6 +73,9 @@ _FORBIDDEN = re.compile(
     r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069"
     r"\ufeff\ufffe\uffff\ud800-\udfff]"
 )
+FORBIDDEN_CHARACTERS = _FORBIDDEN
+"""Characters no text may carry: controls, zero-width characters, bidirectional marks and
+overrides, non-characters and lone surrogates (a compiled pattern)."""
 
 
 def _clean_text(value: str, limit: int = MAX_TEXT) -> str:

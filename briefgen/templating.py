@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -203,7 +204,7 @@ def resolve_template(
                             hint="give a .md.j2 file, or add the folder with --template-dir and name a template")
     if candidate.suffix or "/" in name or "\\" in name:
         if candidate.is_file():
-            return [(candidate.resolve().parent, "--template"), *search_path], candidate.name
+            return [(candidate.absolute().parent, "--template"), *search_path], candidate.name
         if "/" in name or "\\" in name:
             raise TemplateError("no such template file", path=name, hint="check the path")
     if not name.endswith(TEMPLATE_SUFFIX):
@@ -226,7 +227,7 @@ def template_search_path(
     A template found earlier overrides one of the same name later. Folders that do not exist
     are left out, except ``--template-dir`` ones: raises TemplateError for those.
     """
-    import os
+    from briefgen.files import inside
 
     environ = os.environ if environ is None else environ
     found: list[tuple[Path, str]] = []
@@ -240,18 +241,35 @@ def template_search_path(
         if entry and Path(entry).is_dir():
             found.append((Path(entry).resolve(), "BRIEFGEN_TEMPLATE_PATH"))
     if facts_path is not None:
-        beside = Path(facts_path).resolve().parent / "templates"
+        facts_folder = Path(facts_path).resolve().parent
+        beside = facts_folder / "templates"
         if beside.is_dir():
+            # A bundle of facts + templates from elsewhere may hold a link templates -> /; the
+            # folder found implicitly must be a real folder beside the facts file.
+            if not inside(beside, facts_folder) or beside.is_symlink():
+                raise TemplateError(
+                    f"the templates folder beside the facts file is a link to {os.path.realpath(beside)}; refused",
+                    path=str(Path(facts_path).parent / "templates"),
+                    hint="make it a real folder holding the templates, or name the folder with --template-dir",
+                )
             found.append((beside, "beside facts"))
     user = user_template_dir()
     if user.is_dir():
         found.append((user.resolve(), "user"))
     found.append((BUILTIN_TEMPLATES.resolve(), "built-in"))
+    for folder, origin in found:
+        if folder == Path(folder.anchor) or any(folder == Path(p) or Path(p) in folder.parents
+                                                 for p in _SYSTEM_FOLDERS):
+            raise TemplateError(f"{folder} cannot be a template folder ({origin})", path=str(folder),
+                                hint="keep templates in a folder of their own")
     unique: list[tuple[Path, str]] = []
     for folder, origin in found:
         if folder not in [f for f, _ in unique]:
             unique.append((folder, origin))
     return unique
+
+
+_SYSTEM_FOLDERS = ("/proc", "/sys", "/dev", "/etc")
 
 
 def user_template_dir() -> Path:
@@ -394,7 +412,12 @@ class Rendered:
         i = max(bisect.bisect_right([o for o, _, _ in self.origins], offset) - 1, 0)
         while i + 1 < len(self.origins) and not self.markdown[self.origins[i][0]:self.origins[i + 1][0]].strip():
             i += 1
-        return self.origins[i][1:] if self.origins else (None, None)
+        if not self.origins:
+            return (None, None)
+        start, where, line = self.origins[i]
+        if line is not None and start < offset:  # template text spanning lines
+            line += self.markdown.count("\n", start, offset)
+        return where, line
 
 
 def render_template(
@@ -446,7 +469,8 @@ def render_template(
             where = facts_path
         if missing != name:
             hint = "templates are looked up by name in the template folders; paths outside them are never read"
-        raise TemplateError(f"template {missing!r} not found", path=where, line=line, hint=hint) from None
+        shown = repr(missing) if len(str(missing)) <= 80 else repr(str(missing)[:77] + "...")
+        raise TemplateError(f"template {shown} not found", path=where, line=line, hint=hint) from None
     except jinja2.TemplateSyntaxError as e:
         raise TemplateError(
             f"template syntax error: {e.message}", path=e.filename or e.name, line=e.lineno
@@ -556,7 +580,10 @@ def _template_frame(error: BaseException) -> tuple[str | None, int | None]:
     tb = error.__traceback__
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
-        if filename.endswith(".j2") or filename.endswith(".jinja"):
+        template = tb.tb_frame.f_globals.get("__jinja_template__")
+        if template is not None:  # compiled template code Jinja has not rewritten (a time-out)
+            found = (template.filename, template.get_corresponding_lineno(tb.tb_lineno))
+        elif filename.endswith(".j2") or filename.endswith(".jinja"):
             found = (filename, tb.tb_lineno)
         tb = tb.tb_next
     return found

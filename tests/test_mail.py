@@ -76,6 +76,7 @@ def test_each_recipient_gets_one_message_with_their_exact_copy_and_a_rerun_sends
         assert mail_from == "desk@example.gov" and len(rcpts) == 1
         message = BytesParser(policy=policy.default).parsebytes(content)
         assert message["To"].addresses[0].addr_spec == rcpts[0]
+        assert message["X-Unsent"] is None  # a draft marker, dropped when sent
         attachments = list(message.iter_attachments())
         assert {a.get_content_type() for a in attachments} == {
             "application/pdf", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}

@@ -141,3 +141,18 @@ def test_yaml_problems_name_their_lines(tmp_path):
         f"{path}:4: email: 'ali@' is not an e-mail address (write it as name@example.org, one address per row)",
         f"{path}:5: [2]: a recipient is a mapping (name: ..., role: ...)",
     ]
+
+
+def test_right_to_left_and_invisible_characters_name_their_field_with_every_other_problem():
+    found = problems_of(
+        "name,role,organisation,email\n"
+        "Ali Khan,\u0633\u0641\u064a\u0631,Ministry,ali@example.org\n"
+        "Zo\u00eb\u200bHidden,Director,Ministry,zoe@example.org\n"
+        "Sam,Director,\u0648\u0632\u0627\u0631\u0629,sam@example.org\n"
+        "Bad,Director,Ministry,not-an-address\n"
+    )
+    assert len(found) == 4, found
+    assert any(":2: role: right-to-left text is not supported" in p for p in found)
+    assert any(":3: name: contains the invisible control character U+200B" in p for p in found)
+    assert any(":4: organisation: right-to-left text is not supported" in p for p in found)
+    assert any(":5: email:" in p for p in found)

@@ -200,6 +200,11 @@ PAYLOADS = {
     "slice count": "{{ [1]|slice(1500000000)|list }}",
     "wordwrap string": "{{ ('a ' * 400000)|wordwrap(1, wrapstring='x' * 100000) }}",
     "lipsum": "{{ lipsum(1000000) }}",
+    "format with many arguments": '{{ ("%s" * 50000)|format(*([facts] * 50000))|length }}',
+    "format repeating one argument": '{{ ("%(a)s" * 5000)|format(a=facts) }}',
+    "nested list copies": "{{ ([[1] * 1000000] * 150)|map('slice', 1)|map('list')|list|length }}",
+    "membership in a nested list": "{{ ([1] * 999999 + [2]) in ([[1] * 1000000] * 1000000) }}",
+    "sum of nested lists": "{{ ([[1] * 1000000] * 200)|sum(start=[])|length }}",
     "pprint": "{{ facts|pprint }}",
 }
 
@@ -338,3 +343,34 @@ def test_templates_show_and_list_never_print_a_file_linked_from_outside(tmp_path
     listed = run_cli("templates", "list", "--template-dir", str(tdir))
     assert listed.returncode == 0
     assert SECRET not in shown.stdout + shown.stderr + listed.stdout + listed.stderr
+
+
+def test_a_templates_folder_beside_the_facts_that_links_elsewhere_is_refused(tmp_path):
+    """A bundle of facts + templates from elsewhere: templates -> / would make every file a template."""
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    (bundle / "f.yaml").write_bytes(BUNDLED.read_bytes())
+    (bundle / "templates").symlink_to("/")
+    (bundle / "evil.md.j2").write_text("{% include 'proc/self/environ' %}\n", encoding="utf-8")
+    result = run_cli("build", str(bundle / "f.yaml"), "-o", str(tmp_path / "out"), "--format", "md",
+                     "--template", str(bundle / "evil.md.j2"), env={"BRIEFGEN_TEST_TOKEN": SECRET})
+    assert result.returncode == 2
+    assert "the templates folder beside the facts file is a link to /; refused" in result.stderr
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+@pytest.mark.parametrize("char", ["\\x0b", "\\x00", "\\u200b", "\\u202e", "\\ufeff", "\\x85", "\\u2028"])
+def test_invisible_characters_written_by_a_template_are_refused_at_its_line(tmp_path, char):
+    (tmp_path / "t.md.j2").write_text("---\ntitle: x\n---\ntext\n\n{{ 'a" + char + "b' }}\n", encoding="utf-8")
+    result = run_cli("build", str(BUNDLED), "-o", str(tmp_path / "out"), "--format", "pdf,docx",
+                     "--template-dir", str(tmp_path), "--template", "t")
+    assert result.returncode == 2, result.stderr
+    assert f"{tmp_path / 't.md.j2'}:6: the template writes the invisible character U+" in result.stderr
+
+
+def test_definition_lists_count_towards_the_block_limit(tmp_path):
+    (tmp_path / "t.md.j2").write_text(
+        "---\ntitle: x\n---\n{% for i in range(6000) %}\nT{{ i }}\n: v\n{% endfor %}\n", encoding="utf-8")
+    result = run_cli("build", str(BUNDLED), "-o", str(tmp_path / "out"), "--format", "pdf",
+                     "--template-dir", str(tmp_path), "--template", "t")
+    assert result.returncode == 2 and "more than 5,000 blocks" in result.stderr
