@@ -342,8 +342,8 @@ def chart_groups(figures: Any, areas: Any = ()) -> tuple:
     """Return the groups of comparable figures worth a chart, in file order: figures with the
     same ``chart`` name, or else of the same area (top-level figures count as one area), and of
     the same unit and ``per``; only groups of 2 to 12 figures. Each group is a ``Record`` with
-    ``title`` ("Bilateral investment: USD" style: the area's title or the chart name, and the
-    unit) and ``figures``. The template function ``chart_groups(figures, areas)``.
+    ``title`` ("Investment: USD": the area's title, or "Key figures" for figures of several
+    areas or none, and the unit with its ``per``) and ``figures``. The template function ``chart_groups(figures, areas)``.
     """
     from briefgen.plaindata import Record
 
@@ -363,10 +363,9 @@ def chart_groups(figures: Any, areas: Any = ()) -> tuple:
     for (how, name, unit, per), members in groups.items():
         if not 2 <= len(members) <= MAX_CHART_FIGURES:
             continue
-        if how == "chart":
-            heading = str(name).replace("-", " ").capitalize()
-        else:
-            heading = str(area_of[members[0]["id"]]["title"]) if name else "Key figures"
+        owners = {id(area_of.get(f["id"])) for f in members}
+        area = area_of.get(members[0]["id"])
+        heading = str(area["title"]) if area is not None and len(owners) == 1 else "Key figures"
         out.append(Record({"title": f"{heading}: {unit_title(unit, per)}", "figures": tuple(members)}))
     return tuple(out)
 

@@ -640,7 +640,7 @@ def _in_heading_chain(parts: list, i: int) -> bool:
     )
 
 
-CHART_MAX_LINES = 3
+CHART_MAX_LINES = 4
 """Most lines of a chart label or value caption; longer text is cut with an ellipsis."""
 
 
