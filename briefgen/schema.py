@@ -370,6 +370,23 @@ def _check_unit(value: str) -> str:
     return value
 
 
+_SCALE_FACTORS = {"thousand": 3, "million": 6, "billion": 9, "trillion": 12}
+
+
+def _scaled_up(value: Any, exponent: int) -> Any:
+    """Return ``value`` (as written: text or a number) times 10**exponent as a Decimal, or
+    ``value`` unchanged if it is not a plain number (validation then says why)."""
+    import decimal
+
+    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)) or len(str(value)) > 60:
+        return value
+    try:
+        number = Decimal(str(value).strip())
+    except (decimal.InvalidOperation, ValueError):
+        return value
+    return number.scaleb(exponent) if number.is_finite() else value
+
+
 Unit = Annotated[Line, AfterValidator(_check_unit)]
 """An ISO 4217 code (``USD``, ``XDR``), ``%``, or a plain-language unit; never a symbol."""
 Amount = Annotated[Decimal, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False, decimal_places=6)]
@@ -384,8 +401,10 @@ class Figure(_Model):
     (``more than``). ``unit`` is an ISO 4217 currency code (``USD``: an amount in that currency),
     ``%`` (a percentage: ``3.5`` is 3.5%) or a plain-language unit (``LNG cargo``) written as it
     reads after the number; symbols such as ``$`` are refused. ``per`` makes it a rate
-    (``month``). ``scale`` is the word the article scales by (default: money is scaled to
-    million/billion/trillion, other units never). ``by`` is the date a target is for ("by
+    (``month``). ``scale`` is the word the article scales by: with it, ``value`` is written as
+    the article writes the number (``value: 1500``, ``scale: million`` for "1,500 million") and
+    held in units once loaded; without it, money is scaled to million/billion/trillion and other
+    units never. ``by`` is the date a target is for ("by
     2025"), ``as_of`` when the value held. ``chart`` names a group of comparable figures drawn
     in one chart.
     """
@@ -418,6 +437,11 @@ class Figure(_Model):
             if "min" in data or "max" in data:
                 raise PydanticCustomError("range", "give a range as value: [low, high] or as min and max, not both")
             data = {**data, "value": None, "min": pair[0], "max": pair[1]}
+        if isinstance(data, dict) and data.get("scale") in _SCALE_FACTORS:
+            # "3 billion" is written value: 3, scale: billion; the model holds 3000000000.
+            factor = _SCALE_FACTORS[data["scale"]]
+            data = {**data, **{k: _scaled_up(data.get(k), factor) for k in ("value", "min", "max")
+                               if data.get(k) is not None}}
         return data
 
     @model_validator(mode="after")

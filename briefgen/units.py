@@ -57,7 +57,9 @@ def _symbols() -> dict[str, list[str]]:
     # The common short forms the locale data spells differently.
     for symbol, code in (("$", "USD"), ("us$", "USD"), ("€", "EUR"), ("£", "GBP"), ("¥", "JPY"),
                          ("₹", "INR"), ("rs", "PKR"), ("rs.", "PKR"), ("₼", "AZN"), ("₽", "RUB"),
-                         ("₺", "TRY"), ("dollars", "USD"), ("euros", "EUR"), ("pounds", "GBP")):
+                         ("₺", "TRY"), ("dollars", "USD"), ("euros", "EUR"), ("pounds", "GBP"),
+                         ("rmb", "CNY"), ("yuan", "CNY"), ("sdr", "XDR"), ("sdrs", "XDR"), ("nis", "ILS"),
+                         ("rupees", "PKR"), ("rupees", "INR"), ("manat", "AZN")):
         found.setdefault(symbol, set()).add(code)
     preferred = ("USD", "EUR", "GBP", "JPY", "CNY", "INR", "PKR")
     return {k: sorted(v, key=lambda c: (c not in preferred, preferred.index(c) if c in preferred else 0, c))

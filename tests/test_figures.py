@@ -64,9 +64,12 @@ def problems(text: str) -> list[str]:
     (("value: 5e9", "unit: USD", "kind: target", "by: 2025"), "USD 5 billion by 2025"),
     (("value: 5e9", "unit: USD", "by: 2025-06"), "USD 5 billion by June 2025"),
     (("value: 3000000000", "unit: USD"), "USD 3 billion"),
-    (("value: 1500000000", "unit: PKR", "scale: million"), "PKR 1,500 million"),
+    (("value: 1500", "unit: PKR", "scale: million"), "PKR 1,500 million"),
+    (("value: 3", "unit: USD", "scale: billion"), "USD 3 billion"),
+    (("value: [2, 3]", "unit: USD", "scale: billion"), "USD 2–3 billion"),
+    (("value: 1.5", "unit: USD", "scale: trillion"), "USD 1.5 trillion"),
     (("value: 1500000000", "unit: USD", "scale: none"), "USD 1,500,000,000"),
-    (("value: 3000000000", "unit: people", "scale: billion"), "3 billion people"),
+    (("value: 3", "unit: people", "scale: billion"), "3 billion people"),
     (("value: 3000000000", "unit: people"), "3,000,000,000 people"),
     (("value: 2.50", "unit: USD"), "USD 2.50"),
     (("value: 2.5", "unit: USD"), "USD 2.50"),
@@ -83,6 +86,25 @@ def problems(text: str) -> list[str]:
 ])
 def test_a_figure_prints_as_the_article_states_it(lines, expected):
     assert format_figure(figure_of(*lines)) == expected
+
+
+def test_a_scaled_value_is_held_in_units():
+    figure = figure_of("value: 1.25", "unit: USD", "scale: billion")
+    assert figure.value == Decimal("1250000000")
+    ranged = figure_of("value: [2, 3]", "unit: USD", "scale: billion")
+    assert (ranged.min, ranged.max) == (Decimal("2e9"), Decimal("3e9"))
+
+
+def test_a_value_missing_the_articles_scale_is_a_warning():
+    text = with_figure("value: 3", "unit: USD").replace("evidence: goal}", 'evidence: "$3 billion by 2025"}')
+    warnings: list[str] = []
+    parse_facts(text, "f.yaml", warnings=warnings)
+    assert warnings == ["f.yaml:37:16: areas[0].figures[0].value: the evidence says 'billion' but the value is 3, "
+                        "which prints without it (write the value in units (value: 3e9) or add scale: billion)"]
+    for fixed in ("value: 3e9", "value: 3\n        scale: billion"):
+        warnings = []
+        parse_facts(text.replace("value: 3", fixed), "f.yaml", warnings=warnings)
+        assert warnings == []
 
 
 def test_values_are_exact_decimals_end_to_end():
