@@ -348,3 +348,23 @@ def test_other_kinds_of_article_build_in_every_template(tmp_path, facts: Path, t
     if facts == STATE_VISIT and template == "briefing-note":
         named = pdf_text(pdf).split("People named in the source:")[1].split("Cooperation by area")[0]
         assert "official" not in named
+
+
+def test_money_never_loses_a_digit():
+    """Property: the printed amount, read back with its scale word, is the exact value."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    words = {"million": 6, "billion": 9, "trillion": 12}
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.decimals(min_value=0, max_value=Decimal(10) ** 18, places=6, allow_nan=False, allow_infinity=False),
+           st.sampled_from(["USD", "JPY", "BHD", "VND", "XDR"]))
+    def check(value, code):
+        text = format_money(value, code)
+        assert text.startswith(code + " ")
+        number, _, word = text[len(code) + 1:].partition(" ")
+        back = Decimal(number.replace(",", "")).scaleb(words.get(word, 0))
+        assert back == value
+
+    check()
