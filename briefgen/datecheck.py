@@ -5,7 +5,8 @@ Errors (the facts cannot be right): the event starts after the article was publi
 preparation step comes after the event ended; the note is dated before the article it reports.
 Warnings (odd, but an article can say so): the article was published before the event ended; a
 preparation step falls during the event; a figure holds ``as_of`` a date after publication; a
-target's ``by`` date had passed when the article appeared; the note is dated long after the
+target's ``by`` date had passed when the article appeared; an area's milestone is dated after
+publication but its text does not say it is planned; the note is dated long after the
 article while its text uses words such as "current" or "upcoming", which then read as of the
 article, not of the note.
 """
@@ -27,6 +28,8 @@ RELATIVE_WORDS = re.compile(
     r"(?:this|next|last) (?:week|month|year))\b", re.IGNORECASE)
 """Words whose meaning depends on the date they are read at."""
 STALE_AFTER_DAYS = 30
+_FUTURE = re.compile(r"\b(will|would|to be|plan(?:s|ned)?|expected|scheduled|due|set to|upcoming|"
+                     r"proposed|intended|aims?|target)\b", re.IGNORECASE)
 """A note dated more than this many days after the article is checked for relative words."""
 
 
@@ -62,6 +65,13 @@ def date_problems(facts: FactsFile, positions: Positions, path: str,
         elif step.date.first_day() > start.last_day() or (
                 step.date.precision == "day" and start.precision == "day" and step.date.first_day() >= start.first_day()):
             warnings.append(at(where, f"a preparation step ({step.date}) falls during the event ({start})"))
+    for i, area in enumerate(facts.areas):
+        for j, milestone in enumerate(area.milestones):
+            if milestone.date.first_day() > published and not _FUTURE.search(milestone.text):
+                warnings.append(at(("areas", i, "milestones", j, "date"),
+                                   f"the milestone ({milestone.date}) is after the article was published "
+                                   f"({_d(published)}), but its text reads as done",
+                                   "say it is planned (\"to be held\", \"scheduled\", \"planned\") or check the date"))
     for where, figure in _figures(facts):
         if figure.as_of is not None and figure.as_of.first_day() > published:
             warnings.append(at((*where, "as_of"),

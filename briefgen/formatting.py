@@ -92,11 +92,6 @@ def _resolve(locale: str | None):
     return _locale(locale or _LOCALE.get())
 
 
-def is_currency_code(unit: str) -> bool:
-    """Return True if ``unit`` is an ISO 4217 currency code (same as ``units.is_currency``)."""
-    return is_currency(unit)
-
-
 MAX_DIGITS = 40
 """Most significant digits a number to format may have."""
 MAX_EXPONENT = 30

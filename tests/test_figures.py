@@ -213,6 +213,17 @@ def test_odd_date_orders_are_warnings():
     assert len(warnings) == 1 and "as_of (2025) is after the article was published" in warnings[0]
 
 
+def test_a_later_milestone_must_read_as_planned():
+    text = MINIMAL.replace("        source: {para: 2, evidence: trade}\n", "        source: {para: 2, evidence: trade}\n"
+                           "    milestones:\n      - {date: 2024-11, text: Summit held in Baku., source: {para: 2, evidence: x}}\n")
+    warnings: list[str] = []
+    parse_facts(text, "f.yaml", warnings=warnings)
+    assert len(warnings) == 1 and "areas[0].milestones[0].date: the milestone (November 2024) is after" in warnings[0]
+    warnings = []
+    parse_facts(text.replace("Summit held", "Summit to be held"), "f.yaml", warnings=warnings)
+    assert warnings == []
+
+
 def test_relative_words_in_a_late_note_are_a_warning_printed_by_the_cli(tmp_path):
     late = MINIMAL.replace("  from: Desk\n", "  from: Desk\n  date: 2025-01-10\n").replace(
         "Point two.", "The current investment is small.")
