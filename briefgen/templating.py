@@ -76,9 +76,11 @@ def md_escape(value: Any) -> str:
 
     Characters that can start inline markup get a backslash wherever they are; ``-``, ``+``,
     ``=``, ``:`` and ``1.`` get one at the start, where they could open a list or a definition.
-    Every run of whitespace, line breaks included, becomes one space.
+    Every run of whitespace, line breaks included, becomes one space; no-break spaces
+    (U+00A0, U+202F) stay.
     """
-    text = re.sub(r"\s+", " ", str(value))
+    # No-break spaces stay: the locale puts them where a line must not break ("3,5\xa0%").
+    text = re.sub(r"[^\S\xa0\u202f]+", " ", str(value))
     text = _MD_INLINE.sub(r"\\\1", text)
     return _MD_LINE_START.sub(lambda m: "\\" + m.group(0) if not m.group(0).isdigit() else m.group(0) + "\\", text, count=1)
 
