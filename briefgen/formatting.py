@@ -174,6 +174,10 @@ def _with_scale(number: str, n: Decimal, scale: str | None, locale) -> str:
     try:
         forms = locale.compact_decimal_formats["long"]
         pattern = forms.get(locale.plural_form(n), forms["other"])[str(10 ** _SCALE_WORDS[scale])]
+        # The pattern's word means key / 10**(zeros - 1): "000 crore" at 10^9 is crore (10^7), not
+        # billion. Use the locale's word only when it means exactly this scale.
+        if pattern.pattern.count("0") != 1:
+            return f"{number} {scale}"
         return pattern.prefix[0] + number + pattern.suffix[0]
     except (KeyError, TypeError):
         return f"{number} {scale}"

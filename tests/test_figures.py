@@ -119,11 +119,14 @@ def test_numbers_money_and_percent_follow_the_locale():
     assert format_percent(3.5, "en") == "3.5%"
     assert format_percent(3.5, "de") == "3,5\xa0%"
     assert format_money(2_000_000_000, "USD", locale="de") == "2 Milliarden USD"
-    assert format_money(2_500_000, "EUR", locale="fr") == "EUR 2,5 millions" or "2,5" in format_money(
-        2_500_000, "EUR", locale="fr")
+    assert format_money(2_500_000, "EUR", locale="fr") == "2,5 millions EUR"
     assert format_number(1234.5, "de") == "1.234,5"
     assert format_number(1234567, "en-IN") == "12,34,567"
     assert format_value(7, "%") == "7%"
+    # The locale's scale word is used only when it means the same scale: en-IN's pattern at
+    # 10^9 is "000 crore" (10^7), so 1.5 billion must not become "1.5 crore".
+    assert format_money(1_500_000_000, "INR", locale="en-IN") == "INR 1.5 billion"
+    assert format_money(2_000_000, "USD", locale="ru") == "2 миллиона USD"
 
 
 def test_the_locale_comes_from_the_facts_file():
