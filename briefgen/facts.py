@@ -216,6 +216,10 @@ def user_loc(loc: tuple, data: object) -> tuple:
     for part in loc:
         if isinstance(part, int) and isinstance(node, dict):
             continue  # a single mapping accepted where a list is allowed
+        if part in ("min", "max") and isinstance(node, dict) and part not in node and isinstance(node.get("value"), list):
+            out.extend(["value", 0 if part == "min" else 1])  # a range written as value: [low, high]
+            node = None
+            continue
         if isinstance(part, str) and out and (
             not isinstance(node, dict) or part not in node
         ) and (part[:1].isupper() or part in _TYPE_TAGS or part.startswith(("literal[", "function-"))):

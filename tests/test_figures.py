@@ -169,6 +169,11 @@ def test_bad_figures_are_located_errors(lines, expected):
     assert expected in message
 
 
+def test_a_bad_end_of_a_range_is_located_at_the_value():
+    (message,) = problems(with_figure("value: [2e9, lots]", "unit: USD"))
+    assert message == "f.yaml:37:22: areas[0].figures[0].value[1]: Input should be a valid decimal; found 'lots'"
+
+
 def test_schema_1_files_without_the_new_fields_stay_valid():
     figure = parse_facts(MINIMAL).areas[0].figures[0]
     assert (figure.qualifier, figure.min, figure.max, figure.by, figure.scale, figure.chart) == (None,) * 6
