@@ -359,6 +359,8 @@ def chart_groups(figures: Any, areas: Any = ()) -> tuple:
             raise ValueError("chart_groups() takes figures (from figures or area.figures), nothing else")
         area = area_of.get(f.get("id"))
         named = f.get("chart")
+        if named == "none":
+            continue  # the analyst says it compares with nothing
         key = ("chart", named) if named else ("area", area["id"] if area else None)
         groups.setdefault((*key, *_unit_key(f)), []).append(f)
     out = []

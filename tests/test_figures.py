@@ -296,6 +296,9 @@ def test_only_comparable_figures_share_a_chart():
         chart_block(context["figures"])
     markdown = render_markdown(parse_facts(text), date=dt.date(2024, 7, 22))
     assert markdown.count("```chart") == 1
+    apart = text.replace("id: now\n", "id: now\n        chart: none\n")
+    context = template_context(parse_facts(apart))
+    assert chart_groups(context["figures"], context["areas"]) == ()
 
 
 def test_a_chart_group_can_be_named_across_areas():
