@@ -129,8 +129,8 @@ def _relative_word(facts: FactsFile) -> tuple[tuple, str] | None:
     return None
 
 
-_SCALE_WORD = re.compile(r"\d\s*(thousand|million|billion|trillion|bn|mn)\b", re.IGNORECASE)
-_EXPONENTS = {"thousand": 3, "million": 6, "mn": 6, "billion": 9, "bn": 9, "trillion": 12}
+_SCALE_WORD = re.compile(r"\d\s*(thousand|lakh|million|crore|billion|trillion|bn|mn)\b", re.IGNORECASE)
+_EXPONENTS = {"thousand": 3, "lakh": 5, "million": 6, "mn": 6, "crore": 7, "billion": 9, "bn": 9, "trillion": 12}
 
 
 def scale_warnings(facts: FactsFile, positions: Positions, path: str) -> list[Problem]:

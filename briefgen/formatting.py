@@ -42,7 +42,7 @@ __all__ = [
 _MONTHS = (
     "January February March April May June July August September October November December"
 ).split()
-_SCALE_WORDS = {"thousand": 3, "million": 6, "billion": 9, "trillion": 12}
+_SCALE_WORDS = {"thousand": 3, "lakh": 5, "million": 6, "crore": 7, "billion": 9, "trillion": 12}
 _AUTO_SCALES = ("trillion", "billion", "million")
 _DASH = "–"
 
@@ -207,7 +207,8 @@ def format_money(value: Any, currency: str = "USD", style: str = "code", *, scal
     ``value`` is in units of ``currency`` (not thousands or millions); any ISO 4217 code CLDR
     knows works (``XDR``, ``ZWG``, ``XAU``). Amounts of a million or more are scaled to million /
     billion / trillion, keeping every significant digit (``1,234,567`` becomes ``1.234567
-    million``, never ``1.2 million``); ``scale`` (``none``, ``thousand`` ... ``trillion``)
+    million``, never ``1.2 million``); ``scale`` (``none``, ``thousand``, ``lakh``, ``million``,
+    ``crore``, ``billion``, ``trillion``)
     forces the article's own scale. An amount with cents keeps the currency's minor digits
     (``2.5`` USD is ``USD 2.50``). Raises ValueError for a non-number, a code that is not
     ISO 4217, or an unknown style or scale.

@@ -70,8 +70,8 @@ MAX_AMOUNT = Decimal(10) ** 18
 """Largest amount of money accepted: budgets in dong or rupiah pass 10^15."""
 QUALIFIERS = ("about", "nearly", "more than", "at least", "up to", "less than")
 """Words an article puts before a number; printed before it ("more than USD 3 billion")."""
-SCALES = ("none", "thousand", "million", "billion", "trillion")
-"""How the article scales a number ("3 billion"); ``none`` prints every digit."""
+SCALES = ("none", "thousand", "lakh", "million", "crore", "billion", "trillion")
+"""How the article scales a number ("3 billion", "50 crore"); ``none`` prints every digit."""
 EVIDENCE_MAX_WORDS = 12
 
 # Characters that would corrupt the outputs or hide text from a reader: C0/C1 controls (XML
@@ -370,7 +370,7 @@ def _check_unit(value: str) -> str:
     return value
 
 
-_SCALE_FACTORS = {"thousand": 3, "million": 6, "billion": 9, "trillion": 12}
+_SCALE_FACTORS = {"thousand": 3, "lakh": 5, "million": 6, "crore": 7, "billion": 9, "trillion": 12}
 
 
 def _scaled_up(value: Any, exponent: int) -> Any:

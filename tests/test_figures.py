@@ -66,6 +66,8 @@ def problems(text: str) -> list[str]:
     (("value: 3000000000", "unit: USD"), "USD 3 billion"),
     (("value: 1500", "unit: PKR", "scale: million"), "PKR 1,500 million"),
     (("value: 3", "unit: USD", "scale: billion"), "USD 3 billion"),
+    (("value: 50", "unit: PKR", "scale: crore"), "PKR 50 crore"),
+    (("value: 2.5", "unit: INR", "scale: lakh"), "INR 2.5 lakh"),
     (("value: [2, 3]", "unit: USD", "scale: billion"), "USD 2–3 billion"),
     (("value: 1.5", "unit: USD", "scale: trillion"), "USD 1.5 trillion"),
     (("value: 1500000000", "unit: USD", "scale: none"), "USD 1,500,000,000"),
@@ -161,7 +163,7 @@ def test_plain_units_and_every_iso_code_are_accepted():
     (("unit: USD",), "a figure needs value"),
     (("value: [1, 2]", "unit: USD", "qualifier: more than"), "a range takes no qualifier other than 'about'"),
     (("value: 1", "unit: USD", "qualifier: roughly"), "Input should be 'about', 'nearly'"),
-    (("value: 1", "unit: USD", "scale: lakh"), "Input should be 'none', 'thousand'"),
+    (("value: 1", "unit: USD", "scale: myriad"), "Input should be 'none', 'thousand'"),
 ])
 def test_bad_figures_are_located_errors(lines, expected):
     (message,) = problems(with_figure(*lines))
