@@ -21,7 +21,7 @@ from briefgen.errors import Problem
 from briefgen.schema import FactsFile, PartialDate
 from briefgen.yamlload import Positions, format_path
 
-__all__ = ["date_problems", "scale_warnings", "RELATIVE_WORDS", "STALE_AFTER_DAYS"]
+__all__ = ["date_problems", "figure_paths", "RELATIVE_WORDS", "STALE_AFTER_DAYS"]
 
 RELATIVE_WORDS = re.compile(
     r"\b(current(?:ly)?|upcoming|recent(?:ly)?|now|today|forthcoming|"
@@ -72,7 +72,7 @@ def date_problems(facts: FactsFile, positions: Positions, path: str,
                                    f"the milestone ({milestone.date}) is after the article was published "
                                    f"({_d(published)}), but its text reads as done",
                                    "say it is planned (\"to be held\", \"scheduled\", \"planned\") or check the date"))
-    for where, figure in _figures(facts):
+    for where, figure in figure_paths(facts):
         if figure.as_of is not None and figure.as_of.first_day() > published:
             warnings.append(at((*where, "as_of"),
                                f"as_of ({figure.as_of}) is after the article was published ({_d(published)})",
@@ -102,7 +102,8 @@ def _d(value: dt.date | PartialDate) -> str:
     return str(value) if isinstance(value, PartialDate) else f"{value.day} {value:%B} {value.year}"
 
 
-def _figures(facts: FactsFile) -> list[tuple[tuple, Any]]:
+def figure_paths(facts: FactsFile) -> list[tuple[tuple, Any]]:
+    """Return (path in the file, figure) for every figure: top-level, then each area's."""
     found = [(("figures", i), f) for i, f in enumerate(facts.figures)]
     for i, area in enumerate(facts.areas):
         found += [(("areas", i, "figures", j), f) for j, f in enumerate(area.figures)]
@@ -127,30 +128,3 @@ def _relative_word(facts: FactsFile) -> tuple[tuple, str] | None:
         if match:
             return where, match.group(0)
     return None
-
-
-_SCALE_WORD = re.compile(r"\d\s*(thousand|lakh|million|crore|billion|trillion|bn|mn)\b", re.IGNORECASE)
-_EXPONENTS = {"thousand": 3, "lakh": 5, "million": 6, "mn": 6, "crore": 7, "billion": 9, "bn": 9, "trillion": 12}
-
-
-def scale_warnings(facts: FactsFile, positions: Positions, path: str) -> list[Problem]:
-    """Return a warning for each figure whose evidence scales the number ("$3 billion") while
-    its value is smaller than that scale and no ``scale`` is given: ``value: 3`` would print
-    "USD 3", not "USD 3 billion"."""
-    found: list[Problem] = []
-    for where, figure in _figures(facts):
-        if figure.scale is not None:
-            continue
-        words = [m.group(1).lower() for loc in figure.source for m in _SCALE_WORD.finditer(loc.evidence)]
-        if not words:
-            continue
-        word = max(words, key=lambda w: _EXPONENTS[w])
-        value = figure.high()
-        if value < 10 ** _EXPONENTS[word]:
-            line, col = positions.values.get((*where, "value")) or positions.of(where)
-            found.append(Problem(
-                f"the evidence says {word!r} but the value is {value}, which prints without it",
-                path, line, col, format_path((*where, "value")),
-                f"write the value in units (value: {value}e{_EXPONENTS[word]}) or add scale: "
-                f"{'billion' if word == 'bn' else 'million' if word == 'mn' else word}"))
-    return found

@@ -89,7 +89,8 @@ def parse_facts(text: str, path: str = "<facts>", *, warnings: list[str] | None 
         raise FactsError(problems=sorted(found + references, key=lambda p: (p.line or 0, p.column or 0))) from None
     if references:
         raise FactsError(problems=references)
-    from briefgen.datecheck import date_problems, scale_warnings
+    from briefgen.datecheck import date_problems
+    from briefgen.figurecheck import scale_warnings
 
     errors, odd = date_problems(facts, positions, path, note_date)
     odd += scale_warnings(facts, positions, path)
