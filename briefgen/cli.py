@@ -1,6 +1,6 @@
 """The command line: parse arguments, call the pipeline, report, exit.
 
-Exit codes: 0 ok; 2 bad input (facts, template, theme, arguments); 3 an output could not be
+Exit codes: 0 ok; 1 a check found problems (a fact not supported by its article); 2 bad input (facts, template, theme, arguments); 3 an output could not be
 written; 70 an internal error (a bug: please report it, with ``--debug`` output). Errors are printed one problem per line as ``file:line:column: field: message``; no
 traceback unless ``--debug``. Heavy modules are imported inside the commands, so ``briefgen
 --help`` stays fast.
@@ -37,6 +37,18 @@ def _err(message: str) -> None:
 def _report(error: BriefgenError) -> None:
     for problem in error.problems:
         _err(f"error: {problem}")
+
+
+def _unexpected(obj: _Context, command: str) -> None:
+    """Report an exception that is not the user's input (a bug) and exit with EXIT_BUG."""
+    if obj is not None and obj.debug:
+        import traceback
+
+        traceback.print_exc()
+    _err(f"error: unexpected failure (a bug in briefgen); "
+         + ("please report the traceback above" if obj is not None and obj.debug
+            else f"run 'briefgen --debug {command} ...' to see the traceback"))
+    sys.exit(EXIT_BUG)
 
 
 def _parse_formats(ctx, param, value: str) -> tuple[str, ...]:
@@ -125,6 +137,35 @@ class _Builder:
         self.theme_path = theme_path
         self.missing_glyphs = missing_glyphs
         self.date = _build_date(date.date() if date else None)
+        self.check_source: Path | None = None  # --check-source ARTICLE
+        self.check = True  # False: --no-check
+        self.show_sources = False  # --show-sources
+
+    def check_against_source(self, path: Path) -> int:
+        """Return 0 if ``path`` may be built: its facts are supported by the article given with
+        --check-source or named by its source.path (or neither is given); else report and
+        return the exit status (1 unsupported facts, 2 bad input)."""
+        if not self.check:
+            return 0
+        from briefgen.check import check_file
+
+        try:
+            if self.check_source is None:
+                from briefgen.facts import load_facts
+
+                if not getattr(load_facts(path).source, "path", None):
+                    return 0
+            report = check_file(path, self.check_source)
+        except BriefgenError as e:
+            _report(e)
+            return e.exit_code
+        if report.ok:
+            return 0
+        for problem in report.problems:
+            _err(f"error: {problem}")
+        _err(f"error: {path}: not built: {report.summary()} "
+             "(fix the facts, or build with --no-check to skip the check)")
+        return 1
 
     def build_all(self, facts: tuple[Path, ...]) -> int:
         from briefgen.pipeline import build as run_build
@@ -149,10 +190,14 @@ class _Builder:
                 status = max(status, 2)
                 continue
             claimed[target] = path
+            refused = self.check_against_source(path)
+            if refused:
+                status = max(status, refused)
+                continue
             try:
                 result = run_build(path, self.out_dir, formats=self.formats, template=self.template,
                                    template_dirs=self.template_dirs, date=self.date, theme=theme,
-                                   missing_glyphs=self.missing_glyphs)
+                                   missing_glyphs=self.missing_glyphs, show_sources=self.show_sources)
             except BriefgenError as e:
                 _report(e)
                 status = max(status, e.exit_code)
@@ -181,15 +226,30 @@ class _Builder:
 @cli.command()
 @_build_options
 @click.pass_obj
+@click.option("--check-source", "check_source", type=click.Path(path_type=Path), default=None,
+              metavar="ARTICLE", help="Check every fact against ARTICLE first (as 'briefgen check' "
+              "does) and refuse to build a note with an unsupported fact. A facts file whose "
+              "source.path names its article is checked against it without this option.")
+@click.option("--no-check", is_flag=True, help="Do not check the facts against the article of source.path.")
+@click.option("--show-sources", is_flag=True,
+              help="Mark each point, figure, milestone and quotation with a superscript reference to "
+                   "its article paragraph, listed in closing source notes (PDF and DOCX).")
 def build(obj: _Context, facts: tuple[Path, ...], out_dir: Path, formats: tuple[str, ...],
           template: str | None, template_dirs: tuple[Path, ...], theme_path: Path | None,
-          missing_glyphs: str, date: dt.datetime | None) -> None:
+          missing_glyphs: str, date: dt.datetime | None, check_source: Path | None, no_check: bool,
+          show_sources: bool) -> None:
     """Build the briefing note of each FACTS file (YAML).
 
     Writes OUTPUT/<name>.<format> for each format and prints the paths written. Every output is
-    written atomically: a failed build leaves earlier outputs as they were.
+    written atomically: a failed build leaves earlier outputs as they were. Exit status 1 when a
+    note was refused because a fact is not supported by its article.
     """
+    if check_source is not None and no_check:
+        raise click.UsageError("--check-source and --no-check exclude each other")
     builder = _Builder(obj, out_dir, formats, template, template_dirs, theme_path, missing_glyphs, date)
+    builder.check_source = check_source
+    builder.check = not no_check
+    builder.show_sources = show_sources
     try:
         status = builder.build_all(facts)
     except KeyboardInterrupt:
@@ -295,6 +355,330 @@ def templates_export(name: str, folder: Path | None, force: bool) -> None:
         _report(e)
         sys.exit(e.exit_code)
     click.echo(str(target))
+
+
+# --- distribute and verify ---------------------------------------------------------------------
+
+def _parse_copy_formats(ctx, param, value: str) -> tuple[str, ...]:
+    formats = tuple(dict.fromkeys(f.strip().lower() for f in value.split(",") if f.strip()))
+    bad = [f for f in formats if f not in ("pdf", "docx")]
+    if bad or not formats:
+        raise click.BadParameter(f"unknown format {', '.join(bad) or '(none)'}; choose from pdf, docx "
+                                 "(comma-separated)")
+    return formats
+
+
+def _parse_smtp(ctx, param, value: str | None) -> tuple[str, int] | None:
+    if value is None:
+        return None
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise click.BadParameter(f"{value!r}: give HOST:PORT, e.g. smtp.example.org:587")
+    return host.strip("[]"), int(port)
+
+
+def _default_jobs() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+@cli.command()
+@click.argument("facts", type=click.Path(path_type=Path))
+@click.option("-r", "--recipients", "recipients_path", required=True, type=click.Path(path_type=Path),
+              metavar="FILE", help="Recipients file: CSV with a header row, or YAML (see docs/distribution.md).")
+@click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path), default=None,
+              help="Folder for the copies, messages and manifest (default: out/<note>-copies).")
+@click.option("-f", "--format", "formats", default="pdf,docx", show_default=True, callback=_parse_copy_formats,
+              help="Comma-separated formats of each copy: pdf, docx.")
+@click.option("-t", "--template", default=None, metavar="NAME_OR_PATH", help="Template, as for build.")
+@click.option("--template-dir", "template_dirs", multiple=True, type=click.Path(path_type=Path), metavar="DIR",
+              help="Folder searched for templates (the note's and the stamp's) before all others (repeatable).")
+@click.option("--theme", "theme_path", type=click.Path(path_type=Path), default=None, metavar="FILE",
+              help="Theme file, as for build.")
+@click.option("--missing-glyphs", type=click.Choice(["error", "replace"]), default="error", show_default=True,
+              help="What to do with a character no font has, as for build.")
+@click.option("--date", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Date of the note when the facts file gives none (default: $SOURCE_DATE_EPOCH, else today).")
+@click.option("--watermark", is_flag=True, help="Also print the recipient across every page, light and diagonal.")
+@click.option("--eml", is_flag=True, help="Also write one e-mail (.eml) per recipient with the copy attached.")
+@click.option("--from", "sender", default=None, metavar="ADDRESS",
+              help="The e-mails' From address (needed with --send).")
+@click.option("--send", is_flag=True, help="Send the e-mails (implies --eml) through --smtp.")
+@click.option("--smtp", default=None, callback=_parse_smtp, metavar="HOST:PORT", help="SMTP server for --send.")
+@click.option("--starttls", "security", flag_value="starttls", help="Upgrade the SMTP connection with STARTTLS.")
+@click.option("--ssl", "security", flag_value="ssl", help="Connect to the SMTP server over TLS (port 465).")
+@click.option("--user", default=None, help="SMTP login; the password comes from $BRIEFGEN_SMTP_PASSWORD or a prompt.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None,
+              help="Copies rendered in parallel (default: the number of CPUs, at most 8).")
+@click.pass_obj
+def distribute(obj: _Context, facts: Path, recipients_path: Path, out_dir: Path | None, formats: tuple[str, ...],
+               template: str | None, template_dirs: tuple[Path, ...], theme_path: Path | None,
+               missing_glyphs: str, date: dt.datetime | None, watermark: bool, eml: bool, sender: str | None,
+               send: bool, smtp: tuple[str, int] | None, security: str | None, user: str | None,
+               jobs: int | None) -> None:
+    """Make a numbered, stamped copy of the note of FACTS for each recipient, a master copy
+    ending with the distribution list, and a manifest (manifest.json, manifest.csv) with every
+    file's SHA-256; with --eml/--send, one e-mail per recipient.
+
+    \b
+    Example:
+      briefgen distribute facts/x.yaml --recipients people.csv -o out/x-copies
+      briefgen verify out/x-copies
+    """
+    from briefgen.distribute import Options, distribute as run
+
+    eml = eml or send
+    if send and not smtp:
+        raise click.UsageError("--send needs --smtp HOST:PORT")
+    if send and not sender:
+        raise click.UsageError("--send needs --from ADDRESS (the sender of the e-mails)")
+    if sender:
+        from email.utils import parseaddr
+
+        if "@" not in parseaddr(sender)[1] or any(c in sender for c in "\r\n"):
+            raise click.BadParameter(f"{sender!r} is not an e-mail address", param_hint="'--from'")
+    password = None
+    if send and user:
+        password = os.environ.get("BRIEFGEN_SMTP_PASSWORD")
+        if password is None:
+            if not sys.stdin.isatty():
+                _err("error: --user needs a password: set BRIEFGEN_SMTP_PASSWORD or run in a terminal to be asked")
+                sys.exit(2)
+            password = click.prompt(f"SMTP password for {user}", hide_input=True, err=True)
+    from briefgen.pipeline import output_path
+
+    out_dir = out_dir or Path("out") / f"{output_path(facts, Path('.'), 'x').stem}-copies"
+    options = Options(formats=formats, template=template, template_dirs=tuple(template_dirs), theme_path=theme_path,
+                      missing_glyphs=missing_glyphs, date=_build_date(date.date() if date else None),
+                      watermark=watermark, eml=eml, require_email=eml, sender=sender,
+                      jobs=jobs or _default_jobs())
+    started = time.perf_counter()
+    progress_bar = _ProgressBar("rendering copies")
+    try:
+        with progress_bar:
+            outcome = run(facts, recipients_path, out_dir, options, progress_start=progress_bar.start)
+    except BriefgenError as e:
+        _report(e)
+        sys.exit(e.exit_code)
+    except KeyboardInterrupt:
+        _err("interrupted: no file was left half-written; run the same command again to complete the set")
+        sys.exit(130)
+    for warning in outcome.warnings:
+        _err(f"warning: {warning}")
+    status = 0
+    for result in outcome.failed:
+        who = "the master copy" if result.copy == 0 else f"copy {result.copy}"
+        for problem in result.problems:
+            _err(f"error: {who}: {problem}")
+        status = max(status, 3 if result.exit_code == 3 else 1)
+    files = sum(len(r.files) for r in outcome.results)
+    copies = [r for r in outcome.results if r.copy != 0]
+    master_ok = all(not r.problems for r in outcome.results if r.copy == 0)
+    click.echo(str(outcome.manifest))
+    _err(f"{sum(1 for r in copies if not r.problems)} of {len(copies)} copies"
+         f"{' and the master' if master_ok else ' (the master failed)'}: {files} files in "
+         f"{time.perf_counter() - started:.1f} s; manifest {outcome.manifest}")
+    if send:
+        status = max(status, _send(outcome, out_dir, smtp, security, user, password, sender))
+    if outcome.failed:
+        _err(f"{len(outcome.failed)} copies failed (listed above); fix them and run the command again")
+    sys.exit(status)
+
+
+def _send(outcome, out_dir: Path, smtp, security, user, password, sender) -> int:
+    from email.utils import parseaddr
+
+    from briefgen.mail import SmtpSettings, send_messages
+
+    settings = SmtpSettings(host=smtp[0], port=smtp[1], sender=parseaddr(sender)[1], security=security or "none",
+                            user=user, password=password)
+    bar = _ProgressBar("sending")
+    pending = sum(1 for e in outcome.data["files"] if e["format"] == "eml")
+    try:
+        with bar:
+            report = send_messages(outcome.data, out_dir, settings, progress=bar.start(pending))
+    except BriefgenError as e:
+        _report(e)
+        return 1
+    except KeyboardInterrupt:
+        _err("interrupted: the send log records every message accepted so far; run again to send the rest")
+        sys.exit(130)
+    for name, to, reason in report.failed:
+        _err(f"error: {to} ({name}): {reason}")
+    _err(f"sent {len(report.sent)}, already sent before {len(report.skipped)}, failed {len(report.failed)}")
+    return 1 if report.failed else 0
+
+
+class _ProgressBar:
+    """A rich progress bar on stderr when it is a terminal; silent in a pipe or a log file."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.progress = None
+        self.task = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.progress is not None:
+            self.progress.__exit__(*exc)
+
+    def start(self, total: int):
+        """Show the bar (on a terminal), counting to ``total``; return the function to call per
+        item done. The bar's refresh thread starts here, not before: worker processes are
+        forked before this is called."""
+        if sys.stderr.isatty() and self.progress is None:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.progress = Progress(TextColumn(self.label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                                     console=Console(stderr=True), transient=True)
+            self.progress.__enter__()
+            self.task = self.progress.add_task(self.label, total=total)
+        return lambda *_: self.advance()
+
+    def advance(self) -> None:
+        if self.progress is not None and self.task is not None:
+            self.progress.advance(self.task)
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+def verify(folder: Path) -> None:
+    """Check every file of a distribution FOLDER against its manifest.json (SHA-256 and size).
+
+    Reports each changed, missing or unlisted file; exit code 1 if there is any.
+    """
+    from briefgen.manifest import verify as run
+
+    try:
+        report = run(folder)
+    except BriefgenError as e:
+        _report(e)
+        sys.exit(e.exit_code)
+    for name, what in report.problems:
+        click.echo(f"{folder / name}: {what}")
+    verdict = "OK" if not report.problems else f"{len(report.problems)} problem(s)"
+    _err(f"{verdict}: {len(report.ok)} file(s) match the manifest")
+    sys.exit(1 if report.problems else 0)
+@cli.command("article")
+@click.argument("article", type=click.Path(path_type=Path))
+@click.pass_obj
+def article_command(obj: _Context, article: Path) -> None:
+    """Print the numbered body paragraphs of ARTICLE (text, Markdown or HTML), as facts files
+    cite them (``para``). The title, byline, date line and headings are shown but not counted."""
+    from briefgen.article import read_article
+
+    try:
+        found = read_article(article)
+    except BriefgenError as e:
+        _report(e)
+        sys.exit(e.exit_code)
+    except Exception:
+        _unexpected(obj, "article")
+    for label, value in (("title", found.title), ("byline", found.byline), ("date", found.dateline)):
+        if value:
+            click.echo(f"{label}: {value}")
+    headings = dict(found.headings)
+    for number, text in enumerate(found.paragraphs, 1):
+        click.echo("")
+        if number in headings:
+            click.echo(f"## {headings[number]}")
+            click.echo("")
+        click.echo(f"[{number}] {text}")
+
+
+@cli.command("check")
+@click.argument("facts", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-s", "--source", "source", type=click.Path(path_type=Path), default=None, metavar="ARTICLE",
+              help="The article (text, Markdown or HTML). Default: the facts file's source.path.")
+@click.pass_obj
+def check_command(obj: _Context, facts: tuple[Path, ...], source: Path | None) -> None:
+    """Check every fact of each FACTS file against the article: evidence in its paragraph,
+    numbers, amounts, qualifiers, dates, quotations and names stated there.
+
+    Prints one line per problem (file:line:column: field: message) and a summary. Exit status:
+    0 all supported, 1 a fact is unsupported, 2 bad input.
+    """
+    from briefgen.check import check_file
+
+    status = 0
+    for path in facts:
+        try:
+            report = check_file(path, source)
+        except BriefgenError as e:
+            _report(e)
+            status = max(status, e.exit_code)
+            continue
+        except Exception:
+            _unexpected(obj, "check")
+        for problem in report.problems:
+            click.echo(str(problem))
+        _err(f"{path}: {report.summary()}")
+        if not report.ok:
+            status = max(status, 1)
+    sys.exit(status)
+
+
+@cli.command("capture")
+@click.argument("article", type=click.Path(path_type=Path))
+@click.option("-o", "--output", "output", type=click.Path(path_type=Path), default=None, metavar="FACTS",
+              help="Write the draft facts file here (e.g. facts/NAME.yaml); default: print it.")
+@click.option("--force", is_flag=True, help="Replace FACTS if it exists.")
+@click.option("--lexicon", "lexicon_path", type=click.Path(path_type=Path), default=None, metavar="FILE",
+              help="Areas, roles and units to use instead of the built-in lexicon (YAML; copy "
+                   "briefgen/data/lexicon.yaml to start).")
+@click.option("--classification", default="OFFICIAL", show_default=True, help="Classification marking of the note.")
+@click.pass_obj
+def capture_command(obj: _Context, article: Path, output: Path | None, force: bool, lexicon_path: Path | None,
+                    classification: str) -> None:
+    """Draft a facts file from ARTICLE (text, Markdown or HTML): metadata, event, people,
+    organisations, figures, quotations, milestones, and areas sorted by the lexicon.
+
+    Every drafted fact cites its paragraph and evidence; the draft is marked status: draft (DRAFT
+    on every page of its note) and passes 'briefgen check'. Offline and repeatable. Never
+    replaces an existing file without --force; written atomically.
+    """
+    import os
+
+    from briefgen.article import read_article
+    from briefgen.capture import capture, load_lexicon, to_yaml
+    from briefgen.errors import OutputError
+    from briefgen.facts import parse_facts
+    from briefgen.output import ensure_folder, write_atomic
+
+    try:
+        if output is not None and output.exists() and not force:
+            raise OutputError("the file exists; not replaced", path=str(output),
+                              hint="pass --force to replace it, or choose another name")
+        found = read_article(article)
+        relative = None
+        if output is not None:
+            folder = output.resolve().parent
+            real = article.resolve()
+            if folder in real.parents:
+                relative = os.path.relpath(real, folder)
+        draft = capture(found, load_lexicon(lexicon_path), classification=classification, source_path=relative)
+        header = (f"Draft facts captured by briefgen from {article.name}; review every entry, rewrite the\n"
+                  "points in your own words, then set note.status: final. Check with 'briefgen check'.")
+        text = to_yaml(draft, header)
+        try:
+            parse_facts(text, str(output or "<draft>"))
+        except BriefgenError as e:  # a draft that is not schema-valid is briefgen's fault
+            raise RuntimeError(f"capture drafted an invalid facts file:\n{e}") from e
+        if output is None:
+            click.echo(text, nl=False)
+        else:
+            ensure_folder(output.parent if str(output.parent) else Path("."))
+            write_atomic(output, text.encode("utf-8"))
+            click.echo(str(output))
+    except BriefgenError as e:
+        _report(e)
+        sys.exit(e.exit_code)
+    except Exception:
+        _unexpected(obj, "capture")
+    for warning in draft.warnings:
+        _err(f"warning: {warning}")
 
 
 def _terminate(signum, frame) -> None:

@@ -20,6 +20,10 @@ __all__ = [
     "RenderError",
     "OutputError",
     "UsageError",
+    "RecipientsError",
+    "ManifestError",
+    "SendError",
+    "ArticleError",
 ]
 
 
@@ -109,6 +113,22 @@ class ThemeError(BriefgenError):
 
 class RenderError(BriefgenError):
     """A renderer could not lay out the document (for example, text no font can show)."""
+
+
+class RecipientsError(BriefgenError):
+    """The recipients file of ``distribute`` cannot be read or has invalid rows."""
+
+
+class ManifestError(BriefgenError):
+    """A distribution folder's manifest is missing or invalid."""
+
+
+class SendError(BriefgenError):
+    """The SMTP server cannot be reached or refuses the login (nothing was sent)."""
+
+
+class ArticleError(BriefgenError):
+    """The article (text, Markdown or HTML) cannot be read or has no body text."""
 
 
 class UsageError(BriefgenError):

@@ -5,7 +5,7 @@ the same ``Document``, so the PDF and the DOCX always carry the same text. The m
 renderers ``match`` on these classes and raise ``TypeError`` on anything else, so a new node type
 cannot be silently dropped by one format.
 
-Inlines: ``Text``, ``Strong``, ``Emph``, ``Code``, ``Link``, ``LineBreak``.
+Inlines: ``Text``, ``Strong``, ``Emph``, ``Code``, ``Link``, ``LineBreak``, ``Superscript``.
 Blocks: ``Heading``, ``Paragraph``, ``BulletList``, ``OrderedList``, ``Table``, ``Quote``,
 ``DefinitionList``, ``Chart``.
 """
@@ -23,6 +23,7 @@ __all__ = [
     "Code",
     "Link",
     "LineBreak",
+    "Superscript",
     "Inline",
     "Heading",
     "Paragraph",
@@ -35,6 +36,7 @@ __all__ = [
     "Block",
     "Meta",
     "Document",
+    "STAMP_MAX_LINES",
     "plain_text",
     "outline",
     "map_text",
@@ -83,7 +85,14 @@ class LineBreak:
     """A forced line break inside a paragraph."""
 
 
-Inline = Union[Text, Strong, Emph, Code, Link, LineBreak]
+@dataclass(frozen=True)
+class Superscript:
+    """Raised small text, such as a reference to a source note ("3" or "2,5")."""
+
+    text: str
+
+
+Inline = Union[Text, Strong, Emph, Code, Link, LineBreak, Superscript]
 
 
 @dataclass(frozen=True)
@@ -171,6 +180,11 @@ class Meta:
     ``footer`` are extra running texts (the footer's left side, the header's right side).
     ``date`` is the note's date, also used as the files' creation date so builds are repeatable.
     ``density`` is "normal" or "compact" (type about 10% smaller, tighter spacing).
+    ``stamp`` is a copy's own line ("Copy 3 of 12 — prepared for ..."), printed above the foot
+    of every page and never cut: it wraps, onto at most ``STAMP_MAX_LINES`` lines; the PDF keeps
+    room for ``stamp_lines`` lines (or as many as the stamp needs, if more) so that every copy
+    of a distribution breaks its pages in the same places. ``watermark`` is drawn light and
+    diagonally across every PDF page and in the DOCX header.
     """
 
     title: str
@@ -184,6 +198,13 @@ class Meta:
     footer: str = ""
     creator: str = ""
     density: str = "normal"
+    stamp: str = ""
+    stamp_lines: int = 0
+    watermark: str = ""
+
+
+STAMP_MAX_LINES = 3
+"""Most lines a copy stamp may take at the foot of a page; a longer stamp is an error."""
 
 
 @dataclass(frozen=True)
@@ -199,7 +220,7 @@ def plain_text(inlines: tuple[Inline, ...]) -> str:
     out = []
     for node in inlines:
         match node:
-            case Text(text) | Code(text):
+            case Text(text) | Code(text) | Superscript(text):
                 out.append(text)
             case Strong(children) | Emph(children) | Link(_, children):
                 out.append(plain_text(children))
@@ -237,6 +258,8 @@ def _map_inlines(nodes: tuple[Inline, ...], fn) -> tuple[Inline, ...]:
                 out.append(Text(fn(text)))
             case Code(text):
                 out.append(Code(fn(text)))
+            case Superscript(text):
+                out.append(Superscript(fn(text)))
             case Strong(children):
                 out.append(Strong(_map_inlines(children, fn)))
             case Emph(children):
@@ -279,7 +302,8 @@ def _map_blocks(blocks: tuple[Block, ...], fn) -> tuple[Block, ...]:
 
 def map_text(document: Document, fn) -> Document:
     """Return ``document`` with ``fn(str) -> str`` applied to every piece of visible text
-    (blocks and the metadata printed on pages: title, classification, header, footer)."""
+    (blocks and the metadata printed on pages: title, classification, header, footer, stamp,
+    watermark)."""
     from dataclasses import replace
 
     meta = replace(
@@ -288,6 +312,8 @@ def map_text(document: Document, fn) -> Document:
         classification=fn(document.meta.classification),
         header=fn(document.meta.header),
         footer=fn(document.meta.footer),
+        stamp=fn(document.meta.stamp),
+        watermark=fn(document.meta.watermark),
     )
     return Document(meta=meta, blocks=_map_blocks(document.blocks, fn))
 

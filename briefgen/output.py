@@ -17,7 +17,7 @@ from pathlib import Path
 
 from briefgen.errors import OutputError
 
-__all__ = ["safe_stem", "write_atomic", "write_all_atomic", "ensure_folder"]
+__all__ = ["safe_stem", "safe_name", "unique_names", "write_atomic", "write_all_atomic", "ensure_folder"]
 
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 MAX_STEM = 100
@@ -48,6 +48,51 @@ def safe_stem(name: str) -> str:
     if stem.split(".")[0].lower() in _RESERVED:
         stem = f"note-{stem}"
     return stem
+
+
+def safe_name(name: str, max_bytes: int = 60) -> str:
+    """Return a file-name part made from a person's ``name``, keeping its letters in any script.
+
+    Letters, digits, combining marks, ``.``, ``_`` and ``-`` are kept (NFC-normalised, so
+    "José" stays "José"); anything else (``/``, ``\\``, ``:``, spaces, control and format
+    characters) becomes ``-``. Never empty (``"person"``), never ``.``/``..`` or a leading dot or
+    dash, never a device name such as ``CON`` or ``nul.txt`` (prefixed ``person-``), and at
+    most ``max_bytes`` bytes of UTF-8, cut at a character boundary (file systems limit names
+    to 255 bytes, not characters).
+    """
+    text = unicodedata.normalize("NFC", name)
+    out = "".join(
+        c if (unicodedata.category(c)[0] in "LNM" or c in "._-") else "-" for c in text
+    )
+    out = re.sub(r"-{2,}", "-", out).strip(".-_ ")
+    encoded = out.encode("utf-8")
+    if len(encoded) > max_bytes:
+        out = encoded[:max_bytes].decode("utf-8", "ignore")
+        # A cut can leave a base letter without its accent: drop trailing marks with it.
+        while out and unicodedata.category(out[-1]).startswith("M"):
+            out = out[:-1]
+        out = out.rstrip(".-_ ")
+    if not out:
+        return "person"
+    if out.split(".")[0].lower() in _RESERVED:
+        out = f"person-{out}"
+    return out
+
+
+def unique_names(names: list[str]) -> list[str]:
+    """Return ``names`` with later repeats made distinct by ``-2``, ``-3``, ...: the first keeps
+    its name, so the result depends only on the order given. Names are compared without case
+    (on Windows and macOS ``A.pdf`` and ``a.pdf`` are one file)."""
+    taken: set[str] = set()
+    result = []
+    for name in names:
+        candidate, n = name, 1
+        while candidate.casefold() in taken:
+            n += 1
+            candidate = f"{name}-{n}"
+        taken.add(candidate.casefold())
+        result.append(candidate)
+    return result
 
 
 def ensure_folder(folder: Path) -> None:

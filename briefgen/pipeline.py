@@ -97,8 +97,12 @@ def compose(
             path=template or "briefing-note",
             hint="the marking comes from the facts file only: use {{ classification|tojson }} or leave it out",
         )
-    # The marking is printed on every page whatever the template does.
-    document = replace(document, meta=replace(document.meta, classification=facts.classification))
+    # The marking is printed on every page whatever the template does; a draft (what capture
+    # writes, not yet reviewed) says so beside it, so no page of it passes for a final note.
+    marking = facts.classification
+    if getattr(facts.note, "status", "final") == "draft":
+        marking = f"DRAFT – {marking}"
+    document = replace(document, meta=replace(document.meta, classification=marking))
     return markdown, document
 
 
@@ -145,13 +149,16 @@ def build(
     date: dt.date | None = None,
     theme: Theme | None = None,
     missing_glyphs: str = "error",
+    show_sources: bool = False,
 ) -> BuildResult:
     """Build ``facts_path`` into ``out_dir/<stem>.<format>`` for each of ``formats``.
 
     Templates are looked up along ``templating.template_search_path(template_dirs, facts_path)``.
     ``stem`` is the facts file's name without ``.yaml``, made safe by ``safe_stem``. Every
     character is checked against the theme's fonts first (``missing_glyphs``: "error" or
-    "replace", see ``textcheck``). Raises FactsError, TemplateError, MarkupError, ThemeError,
+    "replace", see ``textcheck``). ``show_sources`` adds a superscript reference to the article
+    paragraph of each point, figure, milestone and quotation, and a closing list of them
+    (``sources.annotate``; PDF and DOCX, not the template's Markdown). Raises FactsError, TemplateError, MarkupError, ThemeError,
     RenderError (nothing written) or OutputError (the files written before the failure are
     complete; none is partial).
     """
@@ -174,6 +181,10 @@ def build(
         facts_path=str(facts_path),
         used=used,
     )
+    if show_sources:
+        from briefgen.sources import annotate
+
+        document = annotate(document, facts)
     document, more = check_document_text(document, theme, missing=missing_glyphs)
     if not warnings:  # the facts check already named these characters, field by field
         warnings += more

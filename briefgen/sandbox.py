@@ -54,6 +54,7 @@ __all__ = [
     "check_size",
     "check_text",
     "render_bounded",
+    "plain_join",
     "MAX_VALUE_CHARS",
     "MAX_BUILT_CHARS",
     "MAX_OUTPUT_CHARS",
@@ -354,6 +355,15 @@ def _join(eval_ctx: Any, value: Any, d: str = "", attribute: Any = None) -> Any:
     return Markup(md_escape(d)).join(i if isinstance(i, Markup) else Markup(md_escape(i)) for i in items)
 
 
+def plain_join(value: Any, d: Any = "", attribute: Any = None) -> str:
+    """``join`` for plain-text templates (no Markdown escaping), bounded before it joins."""
+    items = [v[attribute] if attribute is not None else v for v in value]
+    for item in items:
+        check_text(item, "join")
+    check_size(_joined_size(items, d), "join")
+    return str(d).join(str(i) for i in items)
+
+
 def _get(env: Any, value: Any, attribute: Any) -> Any:
     from jinja2.filters import make_attrgetter
 
@@ -576,12 +586,13 @@ def render_bounded(
     *,
     seconds: float = MAX_SECONDS,
     origins: list[tuple[int, str | None, int | None]] | None = None,
+    max_chars: int = MAX_OUTPUT_CHARS,
 ) -> str:
     """Return ``template`` rendered with ``context``, within every limit of this module.
 
     ``origins``, when given, is filled with (offset in the output, template file, line) for each
     piece of output, so that a later stage can name the template line that wrote a Markdown line.
-    Raises TemplateLimitError (a SecurityError) when the output passes ``MAX_OUTPUT_CHARS`` or an
+    Raises TemplateLimitError (a SecurityError) when the output passes ``max_chars`` or an
     operation passes its limit, and ``deadline.DeadlineExceeded`` after ``seconds``.
     """
     from briefgen.deadline import deadline
@@ -596,8 +607,8 @@ def render_bounded(
                 if origins is not None:
                     origins.append((size, *_generator_location(stream)))
                 size += len(chunk)
-                if size > MAX_OUTPUT_CHARS:
-                    error = TemplateLimitError(f"the template produced more than {MAX_OUTPUT_CHARS:,} characters")
+                if size > max_chars:
+                    error = TemplateLimitError(f"the template produced more than {max_chars:,} characters")
                     error.location = _generator_location(stream)
                     stream.close()
                     raise error

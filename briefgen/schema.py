@@ -37,6 +37,7 @@ __all__ = [
     "Locator",
     "Source",
     "Person",
+    "Organisation",
     "Milestone",
     "Event",
     "Figure",
@@ -290,6 +291,16 @@ def _items(kind: Any, min_length: int = 0, max_length: int = MAX_ITEMS) -> Any:
     return Annotated[tuple[kind, ...], Field(min_length=min_length, max_length=max_length)]
 
 
+def _check_relative_path(value: str) -> str:
+    if value.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", value):
+        raise PydanticCustomError(
+            "relative_path",
+            "write the article's path relative to the facts file (for example 'article.txt' or "
+            "'sources/article.html'), not an absolute path",
+        )
+    return value
+
+
 class Source(_Model):
     """The article the facts come from."""
 
@@ -303,6 +314,7 @@ class Source(_Model):
     publisher: Line | None = None
     url: Annotated[str, Field(pattern=r"^https?://[^\s<>\"'\\`{}|^]+$", max_length=2000)] | None = None
     language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] = "en"
+    path: Annotated[Line, AfterValidator(_check_relative_path)] | None = None
 
 
 class Person(_Model):
@@ -312,6 +324,15 @@ class Person(_Model):
     name: Line
     role: Line
     country: Line | None = None
+    source: Sources
+
+
+class Organisation(_Model):
+    """An organisation the article names; ``short`` is its acronym as printed (``PRCCSF``)."""
+
+    id: Slug
+    name: Line
+    short: Line | None = None
     source: Sources
 
 
@@ -527,7 +548,8 @@ class Note(_Model):
     ``date`` is the date of the note; when absent, ``--date`` (or ``$SOURCE_DATE_EPOCH``) if
     given, else the article's publication date, so that "current" and "upcoming" in the note
     read as of the article. ``locale`` decides how numbers, money and percentages are written
-    (``en``, ``de-CH``); default: ``source.language``.
+    (``en``, ``de-CH``); default: ``source.language``. ``status`` "draft" (what ``briefgen
+    capture`` writes) puts a DRAFT marking on every page.
     """
 
     to: Line
@@ -538,6 +560,7 @@ class Note(_Model):
     purpose: Text
     key_points: _items(Point, 3, 6)
     outlook: _items(Point, 1, 20)
+    status: Literal["draft", "final"] = "final"
 
 
 class FactsFile(_Model):
@@ -554,6 +577,7 @@ class FactsFile(_Model):
     source: Source
     event: Event
     people: _items(Person, 0)
+    organisations: _items(Organisation) = ()
     figures: _items(Figure) = ()
     areas: _items(Area, 1)
     quotes: _items(Quote) = ()

@@ -46,30 +46,49 @@ class TemplateInfo:
     variables: tuple[str, ...]
 
 
-def _description(path: Path) -> str:
+def _read(path: Path, root: Path) -> str:
+    """Return the text of template file ``path`` through the bounded reader, refusing a file
+    that a symbolic link leads out of ``root``. Raises TemplateError."""
+    from briefgen.files import OutsideRootError, read_bytes
+    from briefgen.sandbox import MAX_TEMPLATE_BYTES
+
+    try:
+        data = read_bytes(path, limit=MAX_TEMPLATE_BYTES, root=root, error=TemplateError)
+    except OutsideRootError as e:
+        raise TemplateError(f"is a link to a file outside its template folder {root}; refused",
+                            path=str(path), hint=e.problems[0].hint) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise TemplateError(f"the template is not UTF-8 text (byte {e.start + 1})", path=str(path)) from None
+
+
+def _description(path: Path, root: Path) -> str:
     """Return the first line of the template's leading ``{# ... #}`` comment, or ""."""
     try:
-        head = path.read_text(encoding="utf-8")[:2000]
-    except (OSError, UnicodeDecodeError):
-        return "(unreadable)"
+        head = _read(path, root)[:2000]
+    except TemplateError as e:
+        return f"(unreadable: {e.problems[0].message})"
     match = re.match(r"\s*\{#-?\s*(.*?)(?:\n|-?#\})", head, flags=re.DOTALL)
     return match.group(1).strip() if match else ""
 
 
 def list_templates(template_dirs=(), facts_path: Path | None = None) -> list[TemplateEntry]:
-    """Return every ``*.md.j2`` on the search path, in search order, by name within a folder."""
+    """Return every ``*.md.j2`` (a note template, named without the suffix) and ``*.txt.j2``
+    (a plain-text template of ``distribute``, such as ``copy-stamp.txt``) on the search path,
+    in search order, by name within a folder."""
     entries: list[TemplateEntry] = []
     seen: set[str] = set()
     for folder, origin in template_search_path(template_dirs, facts_path):
-        for path in sorted(folder.glob(f"*{TEMPLATE_SUFFIX}")):
-            name = path.name.removesuffix(TEMPLATE_SUFFIX)
-            entries.append(TemplateEntry(name, path, origin, _description(path), name in seen))
+        for path in sorted([*folder.glob(f"*{TEMPLATE_SUFFIX}"), *folder.glob("*.txt.j2")]):
+            name = path.name.removesuffix(TEMPLATE_SUFFIX).removesuffix(".j2")
+            entries.append(TemplateEntry(name, path, origin, _description(path, folder), name in seen))
             seen.add(name)
     return entries
 
 
 def _find(name: str, template_dirs=()) -> TemplateEntry:
-    name = name.removesuffix(TEMPLATE_SUFFIX)
+    name = name.removesuffix(TEMPLATE_SUFFIX).removesuffix(".j2")
     for entry in list_templates(template_dirs):
         if entry.name == name and not entry.shadowed:
             return entry
@@ -89,7 +108,7 @@ def describe_template(name: str, template_dirs=()) -> TemplateInfo:
     from jinja2 import meta
 
     entry = _find(name, template_dirs)
-    source = entry.path.read_text(encoding="utf-8")
+    source = _read(entry.path, entry.path.parent)
     env = make_environment([folder for folder, _ in template_search_path(template_dirs)])
     try:
         tree = env.parse(source, name=entry.path.name, filename=str(entry.path))
@@ -118,5 +137,5 @@ def export_template(name: str, folder: Path | None = None, *, force: bool = Fals
                           hint="use --force to overwrite it, or give another folder")
     if target.resolve() == entry.path.resolve():
         raise OutputError("that is the template itself", path=str(target))
-    write_atomic(target, entry.path.read_bytes())
+    write_atomic(target, _read(entry.path, entry.path.parent).encode("utf-8"))
     return target

@@ -36,7 +36,7 @@ def hostile(tmp_path_factory) -> dict[str, Path]:
 def visible_strings() -> list[str]:
     """Every text of the hostile facts file that the note shows (not ids, keys or evidence)."""
     facts = load_facts(HOSTILE)
-    skip = {"id", "speaker", "evidence", "kind", "language", "unit", "schema"}
+    skip = {"id", "speaker", "evidence", "kind", "language", "unit", "schema", "status", "path"}
     # event.title is the document title in the metadata (checked below), not a line of the page.
     return [text for path, text in facts_strings(facts)
             if path != ("event", "title") and not any(p in skip for p in path if isinstance(p, str))]

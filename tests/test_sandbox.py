@@ -325,3 +325,16 @@ def test_templates_folder_reader_is_bounded(tmp_path):
     (tmp_path / "t.md.j2").write_bytes(b"x" * 1_000_001)
     with pytest.raises(TemplateError, match="limit"):
         render_markdown(load_facts(BUNDLED), template="t", search_path=[tmp_path], date=DATE)
+
+
+def test_templates_show_and_list_never_print_a_file_linked_from_outside(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text(SECRET, encoding="utf-8")
+    tdir = tmp_path / "tdir"
+    tdir.mkdir()
+    (tdir / "pw.md.j2").symlink_to(secret)
+    shown = run_cli("templates", "show", "pw", "--template-dir", str(tdir))
+    assert shown.returncode == 2 and "outside its template folder" in shown.stderr
+    listed = run_cli("templates", "list", "--template-dir", str(tdir))
+    assert listed.returncode == 0
+    assert SECRET not in shown.stdout + shown.stderr + listed.stdout + listed.stderr

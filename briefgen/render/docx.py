@@ -17,6 +17,7 @@ import zipfile
 
 from briefgen import __version__
 from briefgen.model import (
+    Superscript,
     Block,
     BulletList,
     Chart,
@@ -251,6 +252,16 @@ def _header_footer(doc, document: Document, theme: Theme) -> None:
         _add_field(footer, "PAGE")
         footer.add_run(" of ")
         _add_field(footer, "NUMPAGES")
+        if meta.stamp.strip():
+            # Above the footer line, centred, in the text colour; Word wraps it and grows the
+            # footer upwards, so it never runs into the body text.
+            stamp = footer.insert_paragraph_before(style="Footer")
+            stamp.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            stamp.paragraph_format.space_after = Pt(3)
+            run = stamp.add_run(" ".join(meta.stamp.split()))
+            run.font.color.rgb = _rgb(theme.text_colour)
+        if meta.watermark.strip():
+            _watermark(section.header, " ".join(meta.watermark.split()), theme)
         if meta.classification:
             marking = section.footer.add_paragraph(style="Footer")
             marking.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -259,6 +270,63 @@ def _header_footer(doc, document: Document, theme: Theme) -> None:
             run.bold = True
             run.font.size = Pt(theme.base_size_pt * 0.95)
             run.font.color.rgb = _rgb(theme.classification_colour)
+
+
+_WATERMARK_XML = (
+    '<w:r xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+    'xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office">'
+    '<w:rPr><w:noProof/></w:rPr><w:pict>'
+    '<v:shapetype id="_x0000_t136" coordsize="21600,21600" o:spt="136" adj="10800" '
+    'path="m@7,l@8,m@5,21600l@6,21600e"><v:formulas>'
+    '<v:f eqn="sum #0 0 10800"/><v:f eqn="prod #0 2 1"/><v:f eqn="sum 21600 0 @1"/>'
+    '<v:f eqn="sum 0 0 @2"/><v:f eqn="sum 21600 0 @3"/><v:f eqn="if @0 @3 0"/>'
+    '<v:f eqn="if @0 21600 @1"/><v:f eqn="if @0 0 @2"/><v:f eqn="if @0 @4 21600"/>'
+    '<v:f eqn="mid @5 @6"/><v:f eqn="mid @8 @5"/><v:f eqn="mid @7 @8"/><v:f eqn="mid @6 @7"/>'
+    '<v:f eqn="sum @6 0 @5"/></v:formulas><v:path textpathok="t" o:connecttype="custom" '
+    'o:connectlocs="@9,0;@10,10800;@11,21600;@12,10800" o:connectangles="270,180,90,0"/>'
+    '<v:textpath on="t" fitshape="t"/><o:lock v:ext="edit" text="t" shapetype="t"/></v:shapetype>'
+    '<v:shape id="BriefgenWatermark" o:spid="_x0000_s1025" type="#_x0000_t136" '
+    'style="position:absolute;margin-left:0;margin-top:0;width:{width}pt;height:{height}pt;'
+    'rotation:{rotation};z-index:-251654144;mso-position-horizontal:center;'
+    'mso-position-horizontal-relative:margin;mso-position-vertical:center;'
+    'mso-position-vertical-relative:margin" o:allowincell="f" fillcolor="{colour}" stroked="f">'
+    '<v:fill opacity=".2"/><v:textpath style="font-family:&quot;{font}&quot;;font-size:1pt" '
+    'string="{text}"/></v:shape></w:pict></w:r>'
+)
+
+
+def watermark_geometry(text: str, theme: Theme) -> tuple[str, str, float]:
+    """Return the watermark shape's width and height (as written in its style, in points) and
+    its angle (degrees, the page's diagonal) for ``text``. The text path is stretched to the
+    shape, so the shape's proportions follow the text's length."""
+    import math
+
+    width_mm, height_mm = theme.page_size_mm
+    top, right, bottom, left = theme.margins_mm
+    w, h = (width_mm - left - right) * 72 / 25.4, (height_mm - top - bottom) * 72 / 25.4
+    length = math.hypot(w, h) * 0.8
+    shape_h = min(90.0, length / (max(len(text), 1) * 0.55))
+    shape_w = shape_h * max(len(text), 1) * 0.55
+    return f"{shape_w:.1f}", f"{shape_h:.1f}", math.degrees(math.atan2(h, w))
+
+
+def _watermark(header, text: str, theme: Theme) -> None:
+    """Add ``text`` as a light diagonal watermark behind the page, the way Word's own
+    "Insert > Watermark" stores one (a VML text path in the header), so Word and LibreOffice
+    show it on every page and users can remove it the usual way."""
+    import math
+    from xml.sax.saxutils import escape
+
+    from docx.oxml import parse_xml
+
+    width, height, angle = watermark_geometry(text, theme)
+    xml = _WATERMARK_XML.format(
+        width=width, height=height, rotation=f"{360 - angle:.0f}",
+        colour=theme.muted_colour, font=escape(theme.heading_font.name if theme.heading_font else "DejaVu Sans", {'"': "&quot;"}),
+        text=escape(text, {'"': "&quot;"}),
+    )
+    paragraph = header.paragraphs[0]
+    paragraph._p.append(parse_xml(xml))
 
 
 def _core_properties(doc, document: Document) -> None:
@@ -373,14 +441,17 @@ class _Builder:
         t.style = self.doc.styles[_TABLE_STYLE]
         _table_look(t, first_column=False)
         t.autofit = False
-        for column, width in zip(t.columns, _column_widths_mm(table, ncols, self._text_width_mm())):
+        # python-docx rebuilds the whole cell grid on every t.cell() or column.cells: fetched
+        # once, a table of a thousand rows (a distribution list) takes a second, not minutes.
+        cells = t._cells
+        for c, (column, width) in enumerate(zip(t.columns, _column_widths_mm(table, ncols, self._text_width_mm()))):
             column.width = Mm(width)
-            for cell in column.cells:
+            for cell in cells[c::ncols]:
                 cell.width = Mm(width)
         aligns = list(table.aligns) + ["left"] * (ncols - len(table.aligns))
         for r, row in enumerate((table.header, *table.rows)):
             for c in range(ncols):
-                cell = t.cell(r, c)
+                cell = cells[r * ncols + c]
                 p = cell.paragraphs[0]
                 p.paragraph_format.space_after = Pt(0)
                 if aligns[c] == "right":
@@ -458,6 +529,10 @@ class _Builder:
                     self._hyperlink(paragraph, href, children, bold, italic)
                 case LineBreak():
                     paragraph.add_run().add_break()
+                case Superscript(text):
+                    run = self._run(paragraph, text, bold, italic, mono)
+                    if run is not None:
+                        run.font.superscript = True
                 case _:
                     raise TypeError(f"the DOCX renderer does not know the inline {node!r}")
 

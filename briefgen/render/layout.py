@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-__all__ = ["share_widths", "fit_text", "MAX_WORD_SHARE"]
+__all__ = ["share_widths", "fit_text", "wrap_text", "MAX_WORD_SHARE"]
 
 MAX_WORD_SHARE = 0.45
 """Largest share of a table's width one column's longest word may claim."""
@@ -47,3 +47,29 @@ def fit_text(text: str, width_of: Callable[[str], float], room: float) -> str:
     while text and width_of(text + "…") > room:
         text = text[:-1]
     return text.rstrip() + "…"
+
+
+def wrap_text(text: str, width_of: Callable[[str], float], room: float) -> list[str]:
+    """Return ``text`` broken into lines of at most ``room`` (by ``width_of``), at spaces; a
+    word wider than a line is broken between characters. Nothing is cut: joining the lines
+    with spaces gives back ``text`` with its whitespace squashed. For texts that must be shown
+    whole, such as a copy stamp."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        candidate = f"{current} {word}" if current else word
+        if width_of(candidate) <= room:
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+        current = word
+        while width_of(current) > room and len(current) > 1:
+            cut = len(current) - 1
+            while cut > 1 and width_of(current[:cut]) > room:
+                cut -= 1
+            lines.append(current[:cut])
+            current = current[cut:]
+    if current:
+        lines.append(current)
+    return lines

@@ -10,12 +10,14 @@ The output is byte-for-byte repeatable for the same input (reportlab's ``invaria
 
 from __future__ import annotations
 
+import functools
 import io
 from typing import Callable
 from xml.sax.saxutils import escape, quoteattr
 
 from briefgen import __version__
 from briefgen.model import (
+    Superscript,
     Block,
     BulletList,
     Chart,
@@ -98,8 +100,10 @@ def render_pdf(document: Document, theme: Theme) -> bytes:
         displayDocTitle=1,
         invariant=1,
     )
-    frame = Frame(left, bottom, page_w - left - right, page_h - top - bottom, id="body",
-                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+    stamp = stamp_layout(document, theme, fonts, plan, fallback_names)
+    stamp_room = stamp_height(theme, max(len(stamp), meta.stamp_lines))
+    frame = Frame(left, bottom + stamp_room, page_w - left - right, page_h - top - bottom - stamp_room,
+                  id="body", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
 
     builder = _Flowables(theme, fonts, styles, frame.width, plan, fallback_names, frame.height)
@@ -109,7 +113,7 @@ def render_pdf(document: Document, theme: Theme) -> bytes:
     from briefgen.errors import RenderError
 
     try:
-        doc.build(story, canvasmaker=_canvas_class(document, theme, fonts, plan, fallback_names))
+        doc.build(story, canvasmaker=_canvas_class(document, theme, fonts, plan, fallback_names, stamp))
     except LayoutError as e:
         kind = str(e).split("<", 1)[-1].split(" ", 1)[0] if "<" in str(e) else "block"
         raise RenderError(
@@ -118,6 +122,63 @@ def render_pdf(document: Document, theme: Theme) -> bytes:
             "use a larger page or smaller type in the theme",
         ) from None
     return buffer.getvalue()
+
+
+def stamp_layout(document: Document, theme: Theme, fonts: dict[str, str] | None = None, plan=None,
+                 fallback_names: dict | None = None) -> list[str]:
+    """Return the lines ``document.meta.stamp`` takes at the foot of each PDF page (none
+    without a stamp), wrapped to the text width; ``theme`` is the density-adjusted theme when
+    called from ``render_pdf``. Call with the document alone to learn how many lines a stamp
+    needs (``distribute`` keeps room for the longest stamp on every copy).
+
+    Raises RenderError if the stamp needs more than ``STAMP_MAX_LINES`` lines, ThemeError if a
+    font cannot be loaded.
+    """
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from briefgen.errors import RenderError
+    from briefgen.fonts import plan_fonts, segments
+    from briefgen.model import STAMP_MAX_LINES
+    from briefgen.render.layout import wrap_text
+
+    text = document.meta.stamp
+    if not text.strip():
+        return []
+    if fonts is None:
+        from briefgen.theme import for_density
+
+        theme = for_density(theme, document.meta.density)
+        fonts = _register_fonts(theme)
+        plan = plan_fonts(set(text), theme)
+        fallback_names = _register_fallbacks(plan)
+    size = theme.base_size_pt * STAMP_SCALE
+    width_mm, _ = theme.page_size_mm
+    _, right, _, left = theme.margins_mm
+    room = (width_mm - left - right) * MM
+
+    def width_of(t: str) -> float:
+        return sum(stringWidth(run, fallback_names[f] if f else fonts["heading"], size)
+                   for run, f in segments(t, plan, "heading"))
+
+    lines = wrap_text(text, width_of, room)
+    if len(lines) > STAMP_MAX_LINES:
+        raise RenderError(
+            f"the copy stamp needs {len(lines)} lines at the foot of the page; at most "
+            f"{STAMP_MAX_LINES} fit: {text[:80]!r}",
+            hint="shorten the name or role, or the stamp template (copy-stamp.txt.j2)",
+        )
+    return lines
+
+
+STAMP_SCALE = 0.78
+"""Size of the stamp's type, as a share of the body size (the footer's size)."""
+
+
+def stamp_height(theme: Theme, lines: int) -> float:
+    """Return the height (points) kept above the page's foot for ``lines`` stamp lines."""
+    if not lines:
+        return 0.0
+    return lines * theme.base_size_pt * STAMP_SCALE * 1.35 + 2.5 * MM
 
 
 def _patch_to_unicode() -> None:
@@ -491,6 +552,8 @@ class _Flowables:
                     )
                 case LineBreak():
                     out.append("<br/>")
+                case Superscript(text):
+                    out.append(f"<super>{self.text(text, role)}</super>")
                 case _:
                     raise TypeError(f"the PDF renderer does not know the inline {node!r}")
         return "".join(out)
@@ -728,8 +791,64 @@ def _column_widths(rows: list[list], width: float) -> list[float]:
     return share_widths(minimum, natural, width)
 
 
-def _canvas_class(document: Document, theme: Theme, fonts: dict[str, str], plan, fallback_names: dict):
-    """Return a canvas class that draws the running header and footer once the page count is known."""
+def render_pdf_overlay(document: Document, theme: Theme) -> bytes:
+    """Return a one-page PDF, of ``theme``'s page size, holding only ``document``'s copy stamp
+    and watermark, placed exactly where ``render_pdf`` draws them (``meta.stamp_lines`` must be
+    the room the base was rendered with). ``stamp_pdf`` lays it over every page of a copy
+    rendered once without them: a distribution lays the note out once, not once per copy.
+
+    Raises RenderError as ``stamp_layout`` does, ThemeError if a font cannot be loaded.
+    """
+    from briefgen.fonts import plan_fonts
+    from briefgen.theme import for_density
+
+    theme = for_density(theme, document.meta.density)
+    fonts = _register_fonts(theme)
+    # Only the stamp and watermark are drawn: their characters are all the fonts must cover.
+    plan = plan_fonts(set(document.meta.stamp + document.meta.watermark), theme)
+    fallback_names = _register_fallbacks(plan)
+    stamp = stamp_layout(document, theme, fonts, plan, fallback_names)
+    width_mm, height_mm = theme.page_size_mm
+    buffer = io.BytesIO()
+    canvas = _canvas_class(document, theme, fonts, plan, fallback_names, stamp, overlay=True)(
+        buffer, pagesize=(width_mm * MM, height_mm * MM), invariant=1,
+        # not reportlab's default Helvetica, which would be referenced without being embedded
+        initialFontName=fonts["heading"], initialFontSize=theme.base_size_pt)
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def stamp_pdf(base: bytes, overlay: bytes) -> bytes:
+    """Return ``base`` (a PDF from ``render_pdf``) with the one page of ``overlay`` (from
+    ``render_pdf_overlay``) laid over each of its pages. Outline, metadata and document ID are
+    kept, so the result is as repeatable as its inputs."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=_parsed(base))
+    layer = PdfReader(io.BytesIO(overlay)).pages[0]
+    for page in writer.pages:
+        page.merge_page(layer)
+        page.compress_content_streams()  # merging leaves the page's content uncompressed
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@functools.lru_cache(maxsize=2)
+def _parsed(data: bytes):
+    """Return a PdfReader of ``data``, parsed once for all the copies made from one base
+    (cloning reads from it; nothing writes to it)."""
+    from pypdf import PdfReader
+
+    return PdfReader(io.BytesIO(data))
+
+
+def _canvas_class(document: Document, theme: Theme, fonts: dict[str, str], plan, fallback_names: dict,
+                  stamp: list[str] = (), overlay: bool = False):
+    """Return a canvas class that draws the running header and footer once the page count is
+    known, and the copy stamp (``stamp``: its lines) and watermark of a distributed copy;
+    with ``overlay``, only the stamp and watermark."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     from briefgen.fonts import segments
@@ -801,6 +920,12 @@ def _canvas_class(document: Document, theme: Theme, fonts: dict[str, str], plan,
             page_label = f"Page {self._pageNumber} of {total}"
             room = w - left - right - stringWidth(page_label, fonts["heading"], small) - 8 * MM
             self.saveState()
+            if not overlay:
+                self._running_texts(w, h, small, rule_y, footer_y, marking_y, page_label, room)
+            self._stamp_and_watermark(w, h)
+            self.restoreState()
+
+        def _running_texts(self, w, h, small, rule_y, footer_y, marking_y, page_label, room) -> None:
             if meta.classification:
                 self.setFillColor(HexColor(theme.classification_colour))
                 for y in (h - top / 2 - size * 0.3, marking_y):
@@ -817,6 +942,49 @@ def _canvas_class(document: Document, theme: Theme, fonts: dict[str, str], plan,
                 header_room = (w - left - right) / 2 - stringWidth(meta.classification, fonts["heading_bold"], size) / 2 - 4 * MM
                 draw(self, w - right, h - top / 2 - size * 0.3, fit(meta.header, fonts["heading"], small, header_room),
                      fonts["heading"], small, "right")
+
+        def _stamp_and_watermark(self, w: float, h: float) -> None:
+            if stamp:
+                # Bottom-aligned in the room the frame left free above the foot, so it never
+                # touches the body text or the rule.
+                self.setFillColor(HexColor(theme.text_colour))
+                stamp_size = size * STAMP_SCALE
+                leading = stamp_size * 1.35
+                for i, line in enumerate(stamp):
+                    y = bottom + 1.2 * MM + stamp_size * 0.25 + (len(stamp) - 1 - i) * leading
+                    draw(self, w / 2, y, line, fonts["heading"], stamp_size, "center")
+            if meta.watermark.strip():
+                self._watermark(w, h)
+
+        def _watermark(self, w: float, h: float) -> None:
+            # Light and diagonal, corner to corner, as large as fits; a long text gets smaller
+            # type, then a second and third line (below 12 pt the last line is cut with an
+            # ellipsis: the stamp, never cut, is the full record).
+            import math
+
+            from briefgen.render.layout import wrap_text
+
+            text = " ".join(meta.watermark.split())
+            font = fonts["heading_bold"]
+            room = math.hypot(w, h) * 0.7
+            font_size = min(60.0, room / max(width_of(text, font, 1.0), 1e-6))
+            lines = [text]
+            if font_size < 20:
+                lines = wrap_text(text, lambda t: width_of(t, font, 20.0), room)
+                widest = max(width_of(line, font, 1.0) for line in lines[:3])
+                font_size = max(12.0, min(60.0, room / max(widest, 1e-6)))
+                if len(lines) > 3:
+                    lines = [*lines[:2], " ".join(lines[2:])]
+                lines = [fit(line, font, font_size, room) for line in lines]
+            self.saveState()
+            self.setFillColor(HexColor(theme.muted_colour))
+            self.setFillAlpha(0.16)
+            self.translate(w / 2, h / 2)
+            self.rotate(math.degrees(math.atan2(h, w)))
+            leading = font_size * 1.15
+            for i, line in enumerate(lines):
+                y = (len(lines) - 1) * leading / 2 - i * leading - font_size * 0.35
+                draw(self, 0, y, line, font, font_size, "center")
             self.restoreState()
 
     return _Canvas

@@ -1,0 +1,290 @@
+"""``briefgen check``: every fact proved against the paragraph it cites, with file:line."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from briefgen.article import parse_article
+from briefgen.check import check_facts, check_file
+from briefgen.facts import parse_facts
+from briefgen.yamlload import load_yaml
+from conftest import ARTICLE, BUNDLED, run_cli
+
+ARTICLE_TEXT = """\
+# Friends Meet Again
+
+By Jane Roe, Analyst, Institute of Things (IOT), Lisbon
+
+Published on 3rd March 2025
+
+President Ann Smith of Atlantis arrived in Utopia for a three-day visit (1- 3 March
+2025). The two sides signed 9 agreements.
+
+Prime Minister Bob Jones set a goal of over \\$2 billion in trade, up from about
+\\$500 million today. Atlantis would deliver one LNG cargo per month.
+
+A forum was held in May, and a summit is planned for 2026. Jones said, "We are
+confident this partnership will grow."
+"""
+
+FACTS = """\
+schema: 1
+classification: OFFICIAL
+note:
+  to: Minister
+  from: Desk
+  subject: Visit
+  purpose: Purpose.
+  key_points:
+    - text: The two sides signed 9 agreements during the 1–3 March 2025 visit.
+      source: {para: 1, evidence: "The two sides signed 9 agreements"}
+    - text: Trade should rise to more than USD 2 billion.
+      source: {para: 2, evidence: "set a goal of over $2 billion in trade"}
+    - text: Trade stands at about USD 500 million.
+      source: {para: 2, evidence: "up from about $500 million today"}
+  outlook:
+    - text: A summit is planned for 2026.
+      source: {para: 3, evidence: "a summit is planned for 2026"}
+source:
+  title: Friends Meet Again
+  author: Jane Roe
+  published: 2025-03-03
+event:
+  title: Visit of President Smith to Utopia
+  start: 2025-03-01
+  end: 2025-03-03
+  countries: [Atlantis, Utopia]
+  summary: A three-day visit.
+  source: {para: 1, evidence: "for a three-day visit (1-3 March 2025)"}
+people:
+  - {id: jones, name: Bob Jones, role: Prime Minister, source: {para: 2, evidence: "Prime Minister Bob Jones"}}
+areas:
+  - id: trade
+    title: Trade
+    summary: Trade.
+    points:
+      - text: Atlantis would deliver one LNG cargo per month.
+        source: {para: 2, evidence: "one LNG cargo per month"}
+    figures:
+      - id: goal
+        label: Trade goal
+        value: 2000000000
+        unit: USD
+        kind: target
+        note: over
+        source: {para: 2, evidence: "over $2 billion"}
+      - id: lng
+        label: LNG
+        value: 1
+        unit: LNG cargo
+        per: month
+        source: {para: 2, evidence: "one LNG cargo per month"}
+    milestones:
+      - date: 2024-05
+        text: A forum was held.
+        source: {para: 3, evidence: "A forum was held in May"}
+quotes:
+  - text: We are confident this partnership will grow.
+    speaker: jones
+    source: {para: 3, evidence: "We are confident this partnership will grow"}
+"""
+
+
+def run(facts_text: str, article_text: str = ARTICLE_TEXT):
+    data, positions = load_yaml(facts_text, "f.yaml")
+    return check_facts(parse_facts(facts_text, "f.yaml"), data, positions, parse_article(article_text), "f.yaml")
+
+
+def line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def test_a_supported_facts_file_passes():
+    report = run(FACTS)
+    assert report.problems == ()
+    assert report.facts == 11 and report.fragments == 11 and report.claims >= 15
+    assert report.summary().endswith(": all supported")
+
+
+@pytest.mark.parametrize("old, new, field, message", [
+    ("value: 2000000000", "value: 3000000000", "areas[0].figures[0]",
+     '"USD 3 billion" is not stated in paragraph 2; it says "over $2 billion", "about $500 million"'),
+    ("        note: over\n", "", "areas[0].figures[0]",
+     '"USD 2 billion" has no qualifier, but paragraph 2 says "over $2 billion"'),
+    ("Trade stands at about USD 500 million.", "Trade stands at more than USD 500 million.",
+     "note.key_points[2]", '"more than USD 500 million" has "more than", but paragraph 2 says "about $500 million"'),
+    ("signed 9 agreements during", "signed 12 agreements during", "note.key_points[0]",
+     '"12" is not stated in paragraph 1; it says "three", "two", "9"'),
+    ("  end: 2025-03-03", "  end: 2025-03-04", "event",
+     "the date 2025-03-04 is not stated in paragraph 1 (it gives 2025-03-01, 2025-03-02, 2025-03-03)"),
+    ("date: 2024-05", "date: 2024-06", "areas[0].milestones[0]",
+     "the date 2024-06 is not stated in paragraph 3 (it gives 2024-05, 2026)"),
+    ("per: month", "per: week", "areas[0].figures[1]", 'the rate "per week" is not stated in paragraph 2'),
+    ("planned for 2026.\n", "planned for 2027.\n", "note.outlook[0]",
+     "the date \"2027\" is not stated in paragraph 3 (it gives 2024-05, 2026)"),
+])
+def test_an_altered_fact_fails_at_its_line(old, new, field, message):
+    altered = FACTS.replace(old, new, 1)
+    assert altered != FACTS
+    report = run(altered)
+    assert [(p.field, p.message) for p in report.problems] == [(field, message)]
+    needle = {"areas[0].figures[0]": "value: ", "event": "  end: ", "areas[0].milestones[0]": "date: 2024",
+              "areas[0].figures[1]": "per: "}.get(field, new.strip()[:30])
+    assert report.problems[0].line == line_of(altered, needle)
+
+
+def test_a_wrong_paragraph_names_the_right_one():
+    altered = FACTS.replace('{para: 2, evidence: "one LNG cargo per month"}\n    figures',
+                            '{para: 3, evidence: "one LNG cargo per month"}\n    figures')
+    (problem,) = run(altered).problems
+    assert problem.field == "areas[0].points[0]"
+    assert problem.message == '"one LNG cargo per month" not found in paragraph 3; it is in paragraph 2'
+    assert problem.hint == "set para: 2"
+    line = line_of(altered, '{para: 3, evidence: "one LNG')
+    assert (problem.line, problem.column) == (line, altered.splitlines()[line - 1].index('"one LNG') + 1)
+
+
+def test_a_goal_given_as_an_actual_value_fails():
+    altered = FACTS.replace("        kind: target\n", "")
+    (problem,) = run(altered).problems
+    assert (problem.field, problem.message, problem.hint) == (
+        "areas[0].figures[0]", 'an actual value, but paragraph 2 gives "over $2 billion" as a goal', "set kind: target")
+
+
+def test_a_wrong_role_fails():
+    altered = FACTS.replace("role: Prime Minister,", "role: President,")
+    (problem,) = run(altered).problems
+    assert (problem.field, problem.message) == ("people[0]", "the role 'President' is not stated in paragraph 2")
+
+
+def test_an_invented_fragment_shows_the_closest_words():
+    altered = FACTS.replace('"Prime Minister Bob Jones"', '"Prime Minister Robert Jones"')
+    (problem,) = run(altered).problems
+    assert problem.message == '"Prime Minister Robert Jones" not found in paragraph 2 (closest: "Prime Minister Bob Jones")'
+
+
+def test_an_invented_quotation_fails():
+    altered = FACTS.replace("text: We are confident this partnership will grow.",
+                            "text: We are sure this partnership will double.")
+    (problem,) = run(altered).problems
+    assert problem.field == "quotes[0]"
+    assert problem.message.startswith("the quotation is not verbatim in paragraph 3 (closest:")
+    assert problem.line == line_of(altered, "We are sure")
+
+
+def test_quotes_dashes_and_case_are_folded():
+    altered = FACTS.replace('"The two sides signed 9 agreements"', '"the TWO sides signed 9 agreements"')
+    assert run(altered).problems == ()
+    curly = ARTICLE_TEXT.replace('"We are\nconfident this partnership will grow."', "“We are\nconfident this partnership will grow.”")
+    assert run(FACTS, curly).problems == ()
+
+
+def test_a_paragraph_beyond_the_article():
+    altered = FACTS.replace('{para: 3, evidence: "a summit is planned for 2026"}', '{para: 9, evidence: "a summit is planned for 2026"}')
+    (problem,) = run(altered).problems
+    assert problem.message == '"a summit is planned for 2026": paragraph 9 does not exist (the article has 3); it is in paragraph 3'
+
+
+def test_source_metadata_must_match_the_front_matter():
+    altered = FACTS.replace("author: Jane Roe", "author: John Doe").replace("published: 2025-03-03", "published: 2025-03-04")
+    assert [p.field + ": " + p.message for p in run(altered).problems] == [
+        "source: the author 'John Doe' is not named in the byline ('By Jane Roe, Analyst, Institute of Things (IOT), Lisbon')",
+        "source: published 2025-03-04, but the article says 'Published on 3rd March 2025' (2025-03-03)",
+    ]
+
+
+def test_cli_check_and_build_refuse_unsupported_facts(tmp_path):
+    article = tmp_path / "article.md"
+    article.write_text(ARTICLE_TEXT, encoding="utf-8")
+    good = tmp_path / "good.yaml"
+    good.write_text(FACTS, encoding="utf-8")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(FACTS.replace("value: 2000000000", "value: 3000000000"), encoding="utf-8")
+    ok = run_cli("check", str(good), "--source", str(article))
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert ok.stdout == ""
+    assert ok.stderr.strip().endswith("all supported")
+    failed = run_cli("check", str(bad), "--source", str(article))
+    assert failed.returncode == 1
+    line = line_of(bad.read_text(encoding="utf-8"), "value: 3000000000")
+    assert failed.stdout.splitlines() == [
+        f'{bad}:{line}:16: areas[0].figures[0]: "USD 3 billion" is not stated in paragraph 2; '
+        'it says "over $2 billion", "about $500 million"']
+    assert "1 problem in 1 of them" in failed.stderr
+    out = tmp_path / "out"
+    refused = run_cli("build", str(bad), "--check-source", str(article), "-o", str(out), "-f", "md")
+    assert refused.returncode == 1
+    assert "not built" in refused.stderr and not out.exists()
+    built = run_cli("build", str(good), "--check-source", str(article), "-o", str(out), "-f", "md")
+    assert built.returncode == 0, built.stderr
+
+
+def test_source_path_lets_check_and_build_find_the_article(tmp_path):
+    (tmp_path / "sources").mkdir()
+    (tmp_path / "sources" / "a.md").write_text(ARTICLE_TEXT, encoding="utf-8")
+    with_path = FACTS.replace("  published: 2025-03-03\n", "  published: 2025-03-03\n  path: sources/a.md\n")
+    facts = tmp_path / "f.yaml"
+    facts.write_text(with_path, encoding="utf-8")
+    assert check_file(facts).ok
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(with_path.replace("value: 2000000000", "value: 3000000000"), encoding="utf-8")
+    refused = run_cli("build", str(bad), "-o", str(tmp_path / "out"), "-f", "md")
+    assert refused.returncode == 1 and "not built" in refused.stderr
+    forced = run_cli("build", str(bad), "--no-check", "-o", str(tmp_path / "out"), "-f", "md")
+    assert forced.returncode == 0, forced.stderr
+    escaping = tmp_path / "sub" / "f.yaml"
+    escaping.parent.mkdir()
+    escaping.write_text(with_path.replace("path: sources/a.md", "path: ../sources/a.md"), encoding="utf-8")
+    result = run_cli("check", str(escaping))
+    assert result.returncode == 2
+    assert "must be inside" in result.stderr
+    absolute = run_cli("check", str(facts), "--source", str(tmp_path / "nope.md"))
+    assert absolute.returncode == 2 and "no such file" in absolute.stderr
+    none = tmp_path / "none.yaml"
+    none.write_text(FACTS, encoding="utf-8")
+    missing = run_cli("check", str(none))
+    assert missing.returncode == 2
+    assert missing.stderr.strip() == f"error: {none}: no article to check against (pass --source ARTICLE, or set source.path in the facts file)"
+
+
+real = pytest.mark.skipif(not ARTICLE.is_file(), reason=f"the source article is not beside this checkout ({ARTICLE})")
+
+
+@real
+def test_the_bundled_facts_file_is_supported():
+    report = check_file(BUNDLED, ARTICLE)
+    assert report.problems == ()
+    assert report.fragments > 50
+
+
+@real
+@pytest.mark.parametrize("old, new, field, starts", [
+    ("        value: 2000000000\n", "        value: 2500000000\n", "areas[2].figures[1]", '"USD 2.5 billion" is not stated in paragraph 3'),
+    ("  end: 2024-07-12\n", "  end: 2024-07-14\n", "event", "the date 2024-07-14 is not stated in paragraphs 1 and 2"),
+    ("        kind: target\n", "        kind: actual\n", "areas[2].figures[1]",
+     'an actual value, but paragraph 3 gives "$2 billion" as a goal'),
+    ('source: {para: 7, evidence: "one LNG cargo per month"}', 'source: {para: 6, evidence: "one LNG cargo per month"}',
+     "areas[3].figures[0]", '"one LNG cargo per month" not found in paragraph 6; it is in paragraph 7'),
+    ("We are confident that under your wise stewardship, COP29 will deliver on the climate",
+     "We are certain that under your wise stewardship, COP29 will solve the climate", "quotes[0]",
+     "the quotation is not verbatim in paragraph 4"),
+])
+def test_altered_copies_of_the_bundled_file_fail_at_the_right_line(tmp_path, old, new, field, starts):
+    text = BUNDLED.read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    altered = text.replace(old, new)
+    path = tmp_path / "altered.yaml"
+    path.write_text(altered, encoding="utf-8")
+    report = check_file(path, ARTICLE)
+    relevant = [p for p in report.problems if p.field == field and p.message.startswith(starts)]
+    assert relevant, [str(p) for p in report.problems]
+    expected_line = text[: text.index(old)].count("\n") + 1
+    if field == "quotes[0]":
+        expected_line -= 1  # a folded block scalar (">-") starts on the line of its indicator
+    assert relevant[0].line == expected_line
+    if field == "event":  # the command line once: the same lines, exit status 1
+        result = run_cli("check", str(path), "--source", str(ARTICLE))
+        assert result.returncode == 1
+        assert re.search(rf"^{re.escape(str(path))}:{expected_line}:\d+: {re.escape(field)}: ", result.stdout, re.M)
