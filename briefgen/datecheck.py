@@ -2,7 +2,8 @@
 the note must be in an order that can happen.
 
 Errors (the facts cannot be right): the event starts after the article was published; a
-preparation step comes after the event ended; the note is dated before the article it reports.
+preparation step comes after the event ended; ``note.date`` is before the article it reports (a
+date from ``--date`` or ``$SOURCE_DATE_EPOCH`` before it is a warning: a build setting).
 Warnings (odd, but an article can say so): the article was published before the event ended; a
 preparation step falls during the event; a figure holds ``as_of`` a date after publication; a
 target's ``by`` date had passed when the article appeared; an area's milestone is dated after
@@ -84,10 +85,15 @@ def date_problems(facts: FactsFile, positions: Positions, path: str,
     dated = facts.note.date or note_date
     if dated is not None:
         where = ("note", "date")
-        if dated < published:
-            errors.append(at(where if facts.note.date else ("note",),
-                             f"the note is dated {_d(dated)}, before the article it reports was published "
-                             f"({_d(published)})", "date the note on or after the publication date"))
+        if dated < published and facts.note.date is not None:
+            errors.append(at(where, f"the note is dated {_d(dated)}, before the article it reports was "
+                                    f"published ({_d(published)})", "date the note on or after the publication date"))
+        elif dated < published:
+            # --date or $SOURCE_DATE_EPOCH: a build setting, often a fixed CI timestamp, not a fact.
+            warnings.append(Problem(
+                f"the note will be dated {_d(dated)} (--date or $SOURCE_DATE_EPOCH), before the article "
+                f"was published ({_d(published)})", path, None, None, "note.date",
+                "set note.date in the facts file, or leave both unset to date the note on the publication date"))
         elif (dated - published).days > STALE_AFTER_DAYS:
             found = _relative_word(facts)
             if found:
