@@ -29,8 +29,12 @@ from pathlib import Path
 
 from briefgen.article import Article, fold, sentences
 from briefgen.errors import ArticleError, FactsError
-from briefgen.quantities import Amount, find_amounts, find_dates, parse_date_text, stated_kind
+from briefgen.quantities import Amount, find_amounts, find_dates, parse_date_text, qualifier_class, stated_kind
 from briefgen.schema import EVIDENCE_MAX_WORDS, PartialDate
+
+# A qualifier's class (quantities.QUALIFIERS) -> the facts file's word for it (schema.QUALIFIERS).
+_QUALIFIER_WORDS = {"more": "more than", "at-least": "at least", "about": "about", "nearly": "nearly",
+                    "up-to": "up to", "less": "less than"}
 
 __all__ = ["Lexicon", "Draft", "load_lexicon", "capture", "to_yaml", "DEFAULT_LEXICON"]
 
@@ -490,7 +494,11 @@ class _Capture:
         if as_of:
             figure["as_of"] = as_of
         if amount.qualifier:
-            figure["note"] = f"the article says “{amount.text}”"
+            word = _QUALIFIER_WORDS.get(qualifier_class(amount.qualifier) or "")
+            if word:
+                figure["qualifier"] = word
+            if word is None or word != amount.qualifier.lower():
+                figure["note"] = f"the article says “{amount.text}”"
         figure["headline"] = bool(amount.is_money or amount.value >= 2 or per)
         figure["source"] = self.locator(sentence.para, start, sentence.start + unit_end)
         return figure

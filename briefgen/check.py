@@ -325,10 +325,16 @@ class _Checker:
             lowered = figure.note.lower()
             qualifier = next((q for q in sorted(QUALIFIERS, key=len, reverse=True)
                               if re.search(rf"\b{re.escape(q)}\b", lowered)), None)
-        value = Decimal(figure.value)
-        shown = f"{currency} {_plain(value)}" if currency else f"{_plain(value)} {figure.unit}"
-        claim = Amount(value, currency, percent, qualifier, shown, 0, 0)
-        self.check_amount(entry, entry + ("value",), claim, amounts, where_text)
+        ends = [figure.value] if figure.value is not None else [figure.min, figure.max]
+        for end in ends:
+            value = Decimal(end)
+            shown = f"{currency} {_plain(value)}" if currency else f"{_plain(value)} {figure.unit}"
+            said = qualifier
+            if len(ends) > 1:  # a range's qualifier is written once, before either end
+                said = next((a.qualifier for a in amounts if a.value == value and a.qualifier), qualifier)
+            claim = Amount(value, currency, percent, said, shown, 0, 0)
+            self.check_amount(entry, entry + ("value",), claim, amounts, where_text)
+        value = Decimal(ends[-1])
         same = [a for a in amounts if a.value == value and a.percent == percent
                 and (currency is None or same_currency(a.currency, currency))]
         stated = {stated_kind(corpus, a.start, a.end) for a in same}

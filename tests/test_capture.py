@@ -69,6 +69,7 @@ def test_money_counts_rates_and_qualifiers():
     figures = {(f["value"], f["unit"]): f for f in all_figures(draft.data)}
     goal = figures[(2_000_000_000, "USD")]
     assert goal["kind"] == "target" and goal["note"] == "the article says “over $2 billion”"
+    assert goal["qualifier"] == "more than"  # "over" is the class "more": kept in the note as written
     assert goal["label"] == "Bilateral trade, goal"
     current = figures[(450_000_000, "USD")]
     assert current["as_of"] == "2025-03" and current["label"] == "Bilateral trade, current"
@@ -119,9 +120,9 @@ def test_html_article(tmp_path):
     assert data["source"]["author"] == "Jane Roe" and data["source"]["url"] == "https://example.org/visit"
     assert data["source"]["published"].isoformat() == "2025-03-05"
     assert data["event"]["start"].isoformat() == "2025-03-01"
-    amounts = {(f["value"], f["unit"], f.get("note")) for f in all_figures(data)}
-    assert (300_000_000, "EUR", "the article says “about €300 million”") in amounts
-    assert (4, "agreements", None) in amounts
+    amounts = {(f["value"], f["unit"], f.get("qualifier"), f.get("note")) for f in all_figures(data)}
+    assert (300_000_000, "EUR", "about", None) in amounts  # the qualifier field, issue 10
+    assert (4, "agreements", None, None) in amounts
 
 
 def test_cli_writes_atomically_and_never_overwrites(tmp_path):

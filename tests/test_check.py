@@ -288,3 +288,23 @@ def test_altered_copies_of_the_bundled_file_fail_at_the_right_line(tmp_path, old
         result = run_cli("check", str(path), "--source", str(ARTICLE))
         assert result.returncode == 1
         assert re.search(rf"^{re.escape(str(path))}:{expected_line}:\d+: {re.escape(field)}: ", result.stdout, re.M)
+
+
+def test_the_qualifier_field_and_ranges_are_checked_against_the_article():
+    """Issue 10's fields: ``qualifier`` compared by class with the article's words; a range's two
+    ends each found in the article (a figure without ``value`` must not break the check)."""
+    with_field = FACTS.replace("        note: over\n", "        qualifier: more than\n")
+    assert run(with_field).problems == ()
+    wrong = FACTS.replace("        note: over\n", "        qualifier: about\n")
+    (problem,) = run(wrong).problems
+    assert problem.field == "areas[0].figures[0]" and '"about"' in problem.message
+    article = ARTICLE_TEXT.replace("Atlantis would deliver", "Investment of \\$2 billion to \\$3 billion is planned. Atlantis would deliver")
+    ranged = FACTS.replace("        value: 2000000000\n        unit: USD\n        kind: target\n        note: over\n"
+                           "        source: {para: 2, evidence: \"over $2 billion\"}\n",
+                           "        value: [2e9, 3e9]\n        unit: USD\n        kind: target\n"
+                           "        source: {para: 2, evidence: \"Investment of $2 billion to $3 billion\"}\n")
+    assert ranged != FACTS
+    assert run(ranged, article).problems == ()
+    off = ranged.replace("value: [2e9, 3e9]", "value: [2e9, 4e9]")
+    (problem,) = run(off, article).problems
+    assert problem.message.startswith("\"USD 4 billion\" is not stated in paragraph 2")
