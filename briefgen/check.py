@@ -365,6 +365,15 @@ class _Checker:
                 close = _closest(quote.text, corpus)
                 self.problem(entry, entry + ("text",),
                              f'the quotation is not verbatim in {where_text} (closest: "{close}")')
+        if quote.speaker is None:
+            description = getattr(quote, "speaker_description", None)
+            if description:
+                self.claims += 1
+                if fold(description).strip() not in folded:
+                    self.problem(entry, entry + ("speaker_description",),
+                                 f"the speaker is not described as {description!r} in {where_text}",
+                                 "describe the speaker in the article's own words")
+            return
         try:
             speaker = self.facts.person(quote.speaker)
         except KeyError:

@@ -274,3 +274,24 @@ def test_any_article_gives_a_valid_draft_that_passes_check(paragraphs, with_fron
         guess = draft.data["source"]["published"].isoformat()
         problems = [p for p in problems if not (p.field == "event" and guess in p.message)]
     assert problems == [], [str(p) for p in problems]
+
+
+def test_an_unnamed_speaker_is_captured_by_description():
+    """Issue 10: a quotation by "a senior official" is kept with speaker_description, and the
+    draft stays schema-valid and supported by the article."""
+    text = ARTICLE_TEXT.replace("A tourism\nforum was held in 2023.",
+                                'A tourism\nforum was held in 2023.\n\n"We expect more agreements within the year," a senior '
+                                "official of the Ministry of Foreign Affairs said.")
+    article, draft = draft_of(text)
+    described = [q for q in draft.data["quotes"] if "speaker_description" in q]
+    assert [q["speaker_description"] for q in described] == ["a senior official of the Ministry of Foreign Affairs"]
+    assert "speaker" not in described[0]
+    yaml_text = to_yaml(draft, "header")
+    facts = parse_facts(yaml_text, "draft.yaml")
+    assert facts.quotes[-1].speaker is None
+    data, positions = load_yaml(yaml_text, "draft.yaml")
+    assert check_facts(facts, data, positions, article, "draft.yaml").problems == ()
+    altered = yaml_text.replace("a senior official of the Ministry", "a junior official of the Ministry")
+    data, positions = load_yaml(altered, "draft.yaml")
+    (problem,) = check_facts(parse_facts(altered, "draft.yaml"), data, positions, article, "draft.yaml").problems
+    assert "the speaker is not described as 'a junior official of the Ministry of Foreign Affairs'" in problem.message

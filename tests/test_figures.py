@@ -392,3 +392,12 @@ def test_money_never_loses_a_digit():
         assert back == value
 
     check()
+
+
+def test_a_build_date_before_the_article_is_a_warning_not_an_error():
+    """--date or $SOURCE_DATE_EPOCH is a build setting (often a fixed CI time), not a fact."""
+    warnings: list[str] = []
+    parse_facts(MINIMAL, "f.yaml", warnings=warnings, note_date=dt.date(2024, 1, 1))
+    assert warnings == ["f.yaml: note.date: the note will be dated 1 January 2024 (--date or $SOURCE_DATE_EPOCH), "
+                        "before the article was published (20 July 2024) (set note.date in the facts file, or leave "
+                        "both unset to date the note on the publication date)"]
