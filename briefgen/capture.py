@@ -29,8 +29,27 @@ from pathlib import Path
 
 from briefgen.article import Article, fold, sentences
 from briefgen.errors import ArticleError, FactsError
-from briefgen.quantities import Amount, date_of_amount, find_amounts, find_dates, parse_date_text, stated_kind
+from briefgen.quantities import Amount, date_of_amount, find_amounts, find_dates, parse_date_text, qualifier_class, stated_kind
 from briefgen.schema import EVIDENCE_MAX_WORDS, PartialDate
+
+# A speaker the article describes but does not name: "a senior official of the Ministry of
+# Foreign Affairs said", "said a spokesperson for the ministry".
+_UNNAMED = re.compile(
+    r"\b(?P<who>(?:[Aa]n?|[Oo]ne)\s+(?:[a-z-]+\s+){0,4}?(?:official|spokesperson|spokesman|spokeswoman|diplomat|"
+    r"source|aide|adviser|advisor|officer|negotiator|minister)"
+    r"(?:\s+(?:of|at|from|for|in)\s+(?:the\s+)?[A-Z][\w'’-]*(?:\s+(?:of\s+|and\s+|for\s+)?[A-Z][\w'’-]*){0,5})?)")
+
+
+def _last(matches):
+    found = None
+    for found in matches:
+        pass
+    return found
+
+
+# A qualifier's class (quantities.QUALIFIERS) -> the facts file's word for it (schema.QUALIFIERS).
+_QUALIFIER_WORDS = {"more": "more than", "at-least": "at least", "about": "about", "nearly": "nearly",
+                    "up-to": "up to", "less": "less than"}
 
 __all__ = ["Lexicon", "Draft", "load_lexicon", "capture", "to_yaml", "DEFAULT_LEXICON"]
 
@@ -494,7 +513,11 @@ class _Capture:
         if as_of:
             figure["as_of"] = as_of
         if amount.qualifier:
-            figure["note"] = f"the article says “{amount.described}”"
+            word = _QUALIFIER_WORDS.get(qualifier_class(amount.qualifier) or "")
+            if word:
+                figure["qualifier"] = word
+            if word is None or word != amount.qualifier.lower():
+                figure["note"] = f"the article says “{amount.described}”"
         figure["headline"] = bool(amount.is_money or amount.value >= 2 or per)
         figure["source"] = self.locator(sentence.para, start, sentence.start + unit_end)
         return figure
@@ -520,10 +543,14 @@ class _Capture:
                 before = paragraph[sentence.start:m.start()]
                 after = paragraph[m.end(): m.end() + 120]
                 speaker = self.speaker(before) or self.speaker(after)
-                if speaker is None:
-                    self.warnings.append(f"paragraph {n}: a quotation without a named speaker was left out")
-                    continue
-                quote = {"text": inner, "speaker": speaker}
+                if speaker is not None:
+                    quote = {"text": inner, "speaker": speaker}
+                else:
+                    described = _UNNAMED.search(after) or _last(_UNNAMED.finditer(before))
+                    if described is None:
+                        self.warnings.append(f"paragraph {n}: a quotation without a named speaker was left out")
+                        continue
+                    quote = {"text": inner, "speaker_description": described.group("who")}
                 quote["source"] = self.locator(n, m.start("q"), m.end("q"), expand=False)
                 found.append(quote)
         return found

@@ -349,13 +349,19 @@ class _Checker:
             lowered = figure.note.lower()
             qualifier = next((q for q in sorted(QUALIFIERS, key=len, reverse=True)
                               if re.search(rf"\b{re.escape(q)}\b", lowered)), None)
-        value = Decimal(figure.value)
-        shown = f"{currency} {_plain(value)}" if currency else f"{_plain(value)} {figure.unit}"
+        ends = [figure.value] if figure.value is not None else [figure.min, figure.max]
         per = figure.per.strip().lower() if figure.per else None
         per = next((k for k, words in _PER_WORDS.items() if per in words), per) if per else None
         noun = None if currency or percent else figure.unit
-        claim = Amount(value, currency, percent, qualifier, shown, 0, 0, noun=noun, per=per, phrase=shown)
-        self.check_amount(entry, entry + ("value",), claim, amounts, where_text, per_where=entry + ("per",))
+        claim = None
+        for end in ends:
+            value = Decimal(end)
+            shown = f"{currency} {_plain(value)}" if currency else f"{_plain(value)} {figure.unit}"
+            said = qualifier
+            if len(ends) > 1:  # a range's qualifier is written once, before either end
+                said = next((a.qualifier for a in amounts if a.value == value and a.qualifier), qualifier)
+            claim = Amount(value, currency, percent, said, shown, 0, 0, noun=noun, per=per, phrase=shown)
+            self.check_amount(entry, entry + ("value",), claim, amounts, where_text, per_where=entry + ("per",))
         same = _same_amounts(claim, amounts)
         stated = {stated_kind(corpus, a.start, a.end) for a in same}
         if same and figure.kind == "target" and stated == {"current"}:
@@ -392,6 +398,15 @@ class _Checker:
                 close = _closest(quote.text, corpus)
                 self.problem(entry, entry + ("text",),
                              f'the quotation is not verbatim in {where_text} (closest: "{close}")')
+        if quote.speaker is None:
+            description = getattr(quote, "speaker_description", None)
+            if description:
+                self.claims += 1
+                if fold(description).strip() not in folded:
+                    self.problem(entry, entry + ("speaker_description",),
+                                 f"the speaker is not described as {description!r} in {where_text}",
+                                 "describe the speaker in the article's own words")
+            return
         try:
             speaker = self.facts.person(quote.speaker)
         except KeyError:

@@ -62,8 +62,9 @@ def _parse_formats(ctx, param, value: str) -> tuple[str, ...]:
     return formats
 
 
-def _build_date(value: dt.date | None) -> dt.date:
-    """Return the note date for builds: ``--date``, else SOURCE_DATE_EPOCH, else today."""
+def _build_date(value: dt.date | None) -> dt.date | None:
+    """Return the note date for facts without ``note.date``: ``--date``, else SOURCE_DATE_EPOCH,
+    else None (the article's publication date is used: a date that cannot change between builds)."""
     if value:
         if not 1900 <= value.year <= 2100:
             raise click.BadParameter(f"{value.isoformat()}: the year must be between 1900 and 2100",
@@ -75,7 +76,7 @@ def _build_date(value: dt.date | None) -> dt.date:
             return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).date()
         except (ValueError, OverflowError, OSError):
             raise click.BadParameter(f"SOURCE_DATE_EPOCH={epoch!r} is not a Unix timestamp") from None
-    return dt.date.today()
+    return None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -116,7 +117,7 @@ def _build_options(fn):
                           "it as U+FFFD (a visible marker) and warn."),
         click.option("--date", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
                      help="Date of the note (YYYY-MM-DD) when the facts file gives none; "
-                          "default: $SOURCE_DATE_EPOCH, else today."),
+                          "default: $SOURCE_DATE_EPOCH, else the article's publication date."),
     ]
     for option in reversed(options):
         fn = option(fn)

@@ -6,6 +6,7 @@ file at once, each with ``file:line:column``, the field path and what to do.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import types
 import typing
@@ -21,13 +22,16 @@ __all__ = ["load_facts", "parse_facts", "validation_problems", "reference_proble
            "read_yaml_file"]
 
 
-def load_facts(path: str | Path) -> FactsFile:
+def load_facts(path: str | Path, *, warnings: list[str] | None = None,
+               note_date: dt.date | None = None) -> FactsFile:
     """Return the validated facts of the YAML file at ``path``.
 
-    Raises FactsError if the file cannot be read, is not UTF-8 YAML, or does not match the schema
-    (all schema problems are reported together).
+    Raises FactsError if the file cannot be read, is not UTF-8 YAML, does not match the schema,
+    or has dates in an impossible order (all problems are reported together; see
+    ``datecheck``). Odd but possible dates are appended to ``warnings`` as located messages.
+    ``note_date`` is the note's date when the file gives none (``--date``).
     """
-    return parse_facts(read_yaml_file(path), str(path))
+    return parse_facts(read_yaml_file(path), str(path), warnings=warnings, note_date=note_date)
 
 
 def read_yaml_file(path: str | Path) -> str:
@@ -42,10 +46,11 @@ def read_yaml_file(path: str | Path) -> str:
     return decode_text(data, shown)
 
 
-def parse_facts(text: str, path: str = "<facts>") -> FactsFile:
+def parse_facts(text: str, path: str = "<facts>", *, warnings: list[str] | None = None,
+                note_date: dt.date | None = None) -> FactsFile:
     """Return the validated facts in the YAML ``text``; ``path`` is only used in messages.
 
-    Raises FactsError as ``load_facts`` does.
+    Raises FactsError and fills ``warnings`` as ``load_facts`` does.
     """
     data, positions = load_yaml(text, path)
     if data is None:
@@ -84,6 +89,15 @@ def parse_facts(text: str, path: str = "<facts>") -> FactsFile:
         raise FactsError(problems=sorted(found + references, key=lambda p: (p.line or 0, p.column or 0))) from None
     if references:
         raise FactsError(problems=references)
+    from briefgen.datecheck import date_problems
+    from briefgen.figurecheck import scale_warnings
+
+    errors, odd = date_problems(facts, positions, path, note_date)
+    odd += scale_warnings(facts, positions, path)
+    if errors:
+        raise FactsError(problems=errors)
+    if warnings is not None:
+        warnings.extend(str(p) for p in odd)
     return facts
 
 
@@ -203,6 +217,10 @@ def user_loc(loc: tuple, data: object) -> tuple:
     for part in loc:
         if isinstance(part, int) and isinstance(node, dict):
             continue  # a single mapping accepted where a list is allowed
+        if part in ("min", "max") and isinstance(node, dict) and part not in node and isinstance(node.get("value"), list):
+            out.extend(["value", 0 if part == "min" else 1])  # a range written as value: [low, high]
+            node = None
+            continue
         if isinstance(part, str) and out and (
             not isinstance(node, dict) or part not in node
         ) and (part[:1].isupper() or part in _TYPE_TAGS or part.startswith(("literal[", "function-"))):

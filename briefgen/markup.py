@@ -234,21 +234,31 @@ class _Builder:
 
     def chart(self, node) -> Chart:
         """A fenced block ```` ```chart ```` holding JSON: {"title", "unit", "bars": [{"label",
-        "value", "kind"}]}, as the template function ``chart()`` writes it."""
+        "value", "kind", "caption", "low"}]}, as the template function ``chart()`` writes it
+        (``caption`` defaults to the value with its unit, ``low`` to none)."""
         import json
+
+        from briefgen.formatting import format_value
+
+        def bar(b: dict) -> tuple:
+            value, kind = float(b["value"]), str(b.get("kind", "actual"))
+            caption = b.get("caption")
+            if caption is None:
+                caption = format_value(b["value"], str(spec.get("unit", ""))) + ("" if kind == "actual" else f" ({kind})")
+            low = b.get("low")
+            return (str(b["label"]), value, kind, str(caption), None if low is None else float(low))
 
         line = node.map[0] + 1 if node.map else None
         try:
             spec = json.loads(node.content)
-            bars = tuple(
-                (str(b["label"]), float(b["value"]), str(b.get("kind", "actual"))) for b in spec["bars"]
-            )
+            bars = tuple(bar(b) for b in spec["bars"])
             chart = Chart(str(spec.get("title", "")), str(spec.get("unit", "")), bars)
         except (ValueError, KeyError, TypeError) as e:
             raise MarkupError(f"the chart data is not valid: {e}", path=self.source, line=line,
                               hint="write charts with the template function chart(figures, title)") from None
         if not 1 <= len(chart.bars) <= MAX_CHART_BARS or any(
-            v < 0 or v != v or v == float("inf") for _, v, _ in chart.bars
+            v < 0 or v != v or v == float("inf") or (low is not None and not 0 <= low <= v)
+            for _, v, _, _, low in chart.bars
         ):
             raise MarkupError(f"a chart has 1 to {MAX_CHART_BARS} bars, with values of 0 or more",
                               path=self.source, line=line)

@@ -153,17 +153,20 @@ class DefinitionList:
 
 @dataclass(frozen=True)
 class Chart:
-    """A bar chart of figures that share a unit.
+    """A bar chart of comparable figures: one unit, one rate.
 
-    ``bars`` holds (label, value, kind): ``value`` is in ``unit`` (an ISO 4217 currency code such
-    as ``USD``, amounts in units of it, or a plain-language unit); ``kind`` is "actual", "target"
-    or "estimate" and decides the bar's shading. Both renderers draw it from this same data: the
+    ``unit`` names it (``USD``, ``USD per year``, ``LNG cargo per month``). ``bars`` holds
+    (label, value, kind, caption, low): ``value`` is the bar's length in ``unit`` (a range's high
+    end); ``kind`` is "actual", "target" or "estimate" and decides the bar's shading;
+    ``caption`` is the value as the note's text states it ("more than USD 3 billion (target)"),
+    printed at the bar's end; ``low`` is a range's low end (drawn as a mark on the bar), else
+    None. Both renderers draw it from this same data: the
     PDF as vector graphics, the DOCX as a high-resolution image.
     """
 
     title: str
     unit: str
-    bars: tuple[tuple[str, float, str], ...]
+    bars: tuple[tuple[str, float, str, str, float | None], ...]
 
 
 Block = Union[Heading, Paragraph, BulletList, OrderedList, Table, Quote, DefinitionList, Chart]
@@ -290,7 +293,8 @@ def _map_blocks(blocks: tuple[Block, ...], fn) -> tuple[Block, ...]:
             case DefinitionList(items):
                 out.append(DefinitionList(tuple((_map_inlines(t, fn), _map_blocks(v, fn)) for t, v in items)))
             case Chart(title, unit, bars):
-                out.append(Chart(fn(title), unit, tuple((fn(label), value, kind) for label, value, kind in bars)))
+                out.append(Chart(fn(title), unit, tuple((fn(label), value, kind, fn(caption), low)
+                                                        for label, value, kind, caption, low in bars)))
             case _:
                 raise TypeError(f"unknown block {block!r}")
     return tuple(out)

@@ -47,7 +47,7 @@ class BuildResult:
 def compose(
     facts: FactsFile,
     *,
-    date: dt.date,
+    date: dt.date | None = None,
     template: str | None = None,
     search_path: list[Path] | list[tuple[Path, str]] | None = None,
     facts_path: str | None = None,
@@ -55,7 +55,8 @@ def compose(
 ) -> tuple[str, Document]:
     """Return (Markdown, Document) for ``facts`` filled into ``template``.
 
-    ``date`` is the build date (used when the facts give no ``note.date``). ``search_path``:
+    ``date`` is the note's date when the facts give no ``note.date`` (else the article's
+    publication date is). ``search_path``:
     template folders, or (folder, origin) pairs. ``used``, when given, is filled with the template
     files read: name -> (file, origin). Raises TemplateError or MarkupError.
     """
@@ -191,13 +192,14 @@ def build(
     from briefgen.templating import template_search_path
 
     theme = theme or default_theme()
-    facts = load_facts(facts_path)
+    date_warnings: list[str] = []
+    facts = load_facts(facts_path, warnings=date_warnings, note_date=date)
     search_path = template_search_path(template_dirs, facts_path)
     warnings = check_facts_text(facts, theme, facts_path, missing=missing_glyphs)
     used: dict[str, tuple[Path, str]] = {}
     markdown, document = compose(
         facts,
-        date=date or dt.date.today(),
+        date=date,
         template=template,
         search_path=search_path,
         facts_path=str(facts_path),
@@ -210,6 +212,7 @@ def build(
     document, more = check_document_text(document, theme, missing=missing_glyphs)
     if not warnings:  # the facts check already named these characters, field by field
         warnings += more
+    warnings = [*date_warnings, *warnings]
     payloads: dict[str, bytes] = {}
     for fmt in formats:
         payloads[fmt] = markdown.encode("utf-8") if fmt == "md" else render(document, theme, fmt)

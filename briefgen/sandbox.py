@@ -128,7 +128,7 @@ _ATTRIBUTES: dict[type, frozenset[str]] = {
     list: frozenset({"count", "index"}),
     dict: frozenset({"get", "items", "keys", "values"}),
     dt.date: frozenset({"year", "month", "day", "isoformat", "weekday", "isoweekday"}),
-    PartialDate: frozenset({"year", "month", "day", "precision", "iso"}),
+    PartialDate: frozenset({"year", "month", "day", "precision", "iso", "isoformat"}),
     LoopContext: frozenset({"index", "index0", "revindex", "revindex0", "first", "last", "length",
                             "depth", "depth0", "previtem", "nextitem", "cycle", "changed"}),
     BlockReference: frozenset({"super"}),

@@ -51,6 +51,9 @@ __all__ = [
     "MAX_QUOTE",
     "MAX_ITEMS",
     "MAX_FIGURE_VALUE",
+    "MAX_AMOUNT",
+    "QUALIFIERS",
+    "SCALES",
 ]
 
 SCHEMA_VERSION = 1
@@ -63,7 +66,13 @@ MAX_QUOTE = 2_000
 MAX_ITEMS = 500
 """Most entries in any one list (areas, points, figures, ...)."""
 MAX_FIGURE_VALUE = Decimal(10) ** 15
-"""Largest figure value accepted; larger is almost certainly a typing error."""
+"""Largest figure value accepted in a plain unit; larger is almost certainly a typing error."""
+MAX_AMOUNT = Decimal(10) ** 18
+"""Largest amount of money accepted: budgets in dong or rupiah pass 10^15."""
+QUALIFIERS = ("about", "nearly", "more than", "at least", "up to", "less than")
+"""Words an article puts before a number; printed before it ("more than USD 3 billion")."""
+SCALES = ("none", "thousand", "lakh", "million", "crore", "billion", "trillion")
+"""How the article scales a number ("3 billion", "50 crore"); ``none`` prints every digit."""
 EVIDENCE_MAX_WORDS = 12
 
 # Characters that would corrupt the outputs or hide text from a reader: C0/C1 controls (XML
@@ -200,13 +209,35 @@ class PartialDate:
     def __repr__(self) -> str:
         return f"PartialDate({self.iso()!r})"
 
+    isoformat = iso
+
+    def first_day(self) -> dt.date:
+        """Return the first day the date can mean (1 January for a year)."""
+        return dt.date(self.year, self.month or 1, self.day or 1)
+
+    def last_day(self) -> dt.date:
+        """Return the last day the date can mean (31 December for a year)."""
+        if self.day:
+            return dt.date(self.year, self.month, self.day)
+        if self.month:
+            following = dt.date(self.year + (self.month == 12), self.month % 12 + 1, 1)
+            return following - dt.timedelta(days=1)
+        return dt.date(self.year, 12, 31)
+
+    def as_date(self) -> dt.date | None:
+        """Return the ``datetime.date`` for a day-precise date, else None."""
+        return self.first_day() if self.day else None
+
     def __eq__(self, other: object) -> bool:
+        if isinstance(other, dt.date) and not isinstance(other, dt.datetime):
+            return self.as_date() == other
         return isinstance(other, PartialDate) and self.sort_key() == other.sort_key() and (
             self.precision == other.precision
         )
 
     def __hash__(self) -> int:
-        return hash((self.year, self.month, self.day))
+        # A day-precise date hashes like the datetime.date it equals.
+        return hash(self.as_date()) if self.day else hash((self.year, self.month, self.day))
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler):
@@ -318,50 +349,158 @@ class Milestone(_Model):
 
 
 class Event(_Model):
-    """The event the note is about. ``end`` is on or after ``start``."""
+    """The event the note is about.
+
+    ``start`` and ``end`` are partial dates: one day (``2024-07-11``, ``end`` left out), a range
+    of days, or a month (``2024-07``) when the article gives no day. ``end`` defaults to
+    ``start`` and may not be before it.
+    """
 
     title: Line
     kind: Line = "visit"
-    start: Date
-    end: Date
+    start: PartialDate
+    end: PartialDate | None = None
     countries: _items(Line, 2, 10)
     places: _items(Line, 0, 50) = ()
     summary: Text
     source: Sources
     preparation: _items(Milestone) = ()
 
+    @model_validator(mode="before")
+    @classmethod
+    def _one_day(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("end") is None and data.get("start") is not None:
+            data = {**data, "end": data["start"]}
+        return data
+
     @field_validator("end")
     @classmethod
-    def _end_after_start(cls, end: dt.date, info: ValidationInfo) -> dt.date:
+    def _end_after_start(cls, end: PartialDate | None, info: ValidationInfo) -> PartialDate | None:
         start = info.data.get("start")
-        if start is not None and end < start:
+        if start is not None and end is not None and end.last_day() < start.first_day():
             raise PydanticCustomError(
                 "date_order", "the event ends ({end}) before it starts ({start})",
-                {"end": end.isoformat(), "start": start.isoformat()},
+                {"end": end.iso(), "start": start.iso()},
             )
         return end
 
 
-class Figure(_Model):
-    """A number the article states, with its unit and meaning.
+def _check_unit(value: str) -> str:
+    from briefgen.units import unit_problem
 
-    ``value`` is exact (a decimal, never a float) and at least 0; ``unit`` is either an ISO 4217
-    currency code (``USD``: then ``value`` is an amount in that currency, in units, not millions)
-    or a plain-language unit (``agreements``, ``LNG cargo``) written as it reads after the number.
-    ``per`` makes it a rate (``month``). ``kind`` says whether it is a current value, a target or
-    an estimate.
+    problem = unit_problem(value)
+    if problem:
+        raise PydanticCustomError("unit", problem)
+    return value
+
+
+_SCALE_FACTORS = {"thousand": 3, "lakh": 5, "million": 6, "crore": 7, "billion": 9, "trillion": 12}
+
+
+def _scaled_up(value: Any, exponent: int) -> Any:
+    """Return ``value`` (as written: text or a number) times 10**exponent as a Decimal, or
+    ``value`` unchanged if it is not a plain number (validation then says why)."""
+    import decimal
+
+    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)) or len(str(value)) > 60:
+        return value
+    try:
+        number = Decimal(str(value).strip())
+    except (decimal.InvalidOperation, ValueError):
+        return value
+    return number.scaleb(exponent) if number.is_finite() else value
+
+
+Unit = Annotated[Line, AfterValidator(_check_unit)]
+"""An ISO 4217 code (``USD``, ``XDR``), ``%``, or a plain-language unit; never a symbol."""
+Amount = Annotated[Decimal, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False, decimal_places=6)]
+
+
+class Figure(_Model):
+    """A number the article states, with its unit and meaning, as the article states it.
+
+    ``value`` is exact (a decimal, never a float) and at least 0, in units, not millions
+    (``2000000000``; ``2e9`` is the same). A range is ``value: [low, high]`` or ``min`` and
+    ``max`` (then ``value`` is None once loaded). ``qualifier`` is the word before the number
+    (``more than``). ``unit`` is an ISO 4217 currency code (``USD``: an amount in that currency),
+    ``%`` (a percentage: ``3.5`` is 3.5%) or a plain-language unit (``LNG cargo``) written as it
+    reads after the number; symbols such as ``$`` are refused. ``per`` makes it a rate
+    (``month``). ``scale`` is the word the article scales by: with it, ``value`` is written as
+    the article writes the number (``value: 1500``, ``scale: million`` for "1,500 million") and
+    held in units once loaded; without it, money is scaled to million/billion/trillion and other
+    units never. ``by`` is the date a target is for ("by
+    2025"), ``as_of`` when the value held. ``chart`` names a group of comparable figures drawn
+    in one chart.
     """
 
     id: Slug
     label: Line
-    value: Annotated[Decimal, Field(ge=0, le=MAX_FIGURE_VALUE, allow_inf_nan=False, decimal_places=6)]
-    unit: Line
+    value: Amount | None = None
+    min: Amount | None = None
+    max: Amount | None = None
+    qualifier: Literal[QUALIFIERS] | None = None  # type: ignore[valid-type]
+    unit: Unit
+    scale: Literal[SCALES] | None = None  # type: ignore[valid-type]
     per: Line | None = None
     kind: Literal["actual", "target", "estimate"] = "actual"
+    by: PartialDate | None = None
     as_of: PartialDate | None = None
     note: Line | None = None
     headline: bool = False
+    chart: Slug | None = None
     source: Sources
+
+    @model_validator(mode="before")
+    @classmethod
+    def _range_as_list(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("value"), list):
+            pair = data["value"]
+            if len(pair) != 2:
+                raise PydanticCustomError(
+                    "range", "a range is two numbers, [low, high]; found {n}", {"n": len(pair)})
+            if "min" in data or "max" in data:
+                raise PydanticCustomError("range", "give a range as value: [low, high] or as min and max, not both")
+            data = {**data, "value": None, "min": pair[0], "max": pair[1]}
+        if isinstance(data, dict) and data.get("scale") in _SCALE_FACTORS:
+            # "3 billion" is written value: 3, scale: billion; the model holds 3000000000.
+            factor = _SCALE_FACTORS[data["scale"]]
+            data = {**data, **{k: _scaled_up(data.get(k), factor) for k in ("value", "min", "max")
+                               if data.get(k) is not None}}
+        return data
+
+    @model_validator(mode="after")
+    def _one_value(self) -> Figure:
+        from briefgen.units import is_currency
+
+        ranged = self.min is not None or self.max is not None
+        if ranged and self.value is not None:
+            raise PydanticCustomError("range", "give either value or min and max, not both")
+        if not ranged and self.value is None:
+            raise PydanticCustomError(
+                "missing_value", "a figure needs value (a number, or [low, high] for a range) or min and max")
+        if ranged:
+            if self.min is None or self.max is None:
+                raise PydanticCustomError("range", "a range needs both min and max")
+            if self.min >= self.max:
+                raise PydanticCustomError(
+                    "range", "the range's low end ({low}) must be below its high end ({high}); "
+                    "for one number write value", {"low": str(self.min), "high": str(self.max)})
+            if self.qualifier not in (None, "about", "nearly"):
+                raise PydanticCustomError(
+                    "range", "a range takes no qualifier other than 'about' ('{q} 2–3' says less "
+                    "than the range itself); write the range as the article gives it",
+                    {"q": self.qualifier})
+        if not is_currency(self.unit):
+            biggest = self.max if ranged else self.value
+            if biggest is not None and biggest > MAX_FIGURE_VALUE:
+                raise PydanticCustomError(
+                    "too_large", "a value in a plain unit is at most 10^15 (only money, in a "
+                    "currency code, may be larger); check the number of digits")
+        return self
+
+    def high(self) -> Decimal:
+        """Return the value, or a range's high end: what a chart's bar shows."""
+        return self.value if self.value is not None else self.max  # type: ignore[return-value]
 
 
 class Point(_Model):
@@ -383,24 +522,43 @@ class Area(_Model):
 
 
 class Quote(_Model):
-    """A verbatim quotation, attributed to a person (``speaker`` is a ``people`` id)."""
+    """A verbatim quotation. The speaker is a person the article names (``speaker``, a
+    ``people`` id) or, when the article does not name them, a description of their role
+    (``speaker_description``: "a senior official of the Ministry of Foreign Affairs"); exactly
+    one of the two is given. Unnamed speakers are never listed among the people named.
+    """
 
     text: QuoteText
-    speaker: Slug
+    speaker: Slug | None = None
+    speaker_description: Line | None = None
     context: Line | None = None
     source: Sources
+
+    @model_validator(mode="after")
+    def _one_speaker(self) -> Quote:
+        if (self.speaker is None) == (self.speaker_description is None):
+            raise PydanticCustomError(
+                "speaker",
+                "a quotation has speaker (the id of a person in people) or, for a speaker the "
+                "article does not name, speaker_description (\"a senior official\"); give exactly one",
+            )
+        return self
 
 
 class Note(_Model):
     """The note's own framing: addressee, sender, subject, purpose, key points, outlook.
 
-    ``date`` is the date of the note; when absent, the build date is used. ``status`` "draft"
-    (what ``briefgen capture`` writes) puts a DRAFT marking on every page.
+    ``date`` is the date of the note; when absent, ``--date`` (or ``$SOURCE_DATE_EPOCH``) if
+    given, else the article's publication date, so that "current" and "upcoming" in the note
+    read as of the article. ``locale`` decides how numbers, money and percentages are written
+    (``en``, ``de-CH``); default: ``source.language``. ``status`` "draft" (what ``briefgen
+    capture`` writes) puts a DRAFT marking on every page.
     """
 
     to: Line
     sender: Line = Field(alias="from")
     date: Date | None = None
+    locale: Annotated[str, Field(pattern=r"^[a-z]{2,3}([-_][A-Za-z0-9]{2,8})*$", max_length=35)] | None = None
     subject: Line
     purpose: Text
     key_points: _items(Point, 3, 6)
@@ -442,7 +600,7 @@ class FactsFile(_Model):
                 seen.add(i)
         known = {p.id for p in self.people}
         for q in self.quotes:
-            if q.speaker not in known:
+            if q.speaker is not None and q.speaker not in known:
                 problems.append(
                     f"quotes: speaker {q.speaker!r} is not the id of anyone in people "
                     f"(known: {', '.join(sorted(known)) or 'none'})"

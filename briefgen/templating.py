@@ -28,11 +28,13 @@ from typing import Any
 from briefgen import __version__
 from briefgen.errors import TemplateError
 from briefgen.formatting import (
+    date_preposition,
     format_date,
     format_date_range,
     format_figure,
     format_money,
     format_number,
+    format_percent,
     natural_list,
     plural,
 )
@@ -75,9 +77,11 @@ def md_escape(value: Any) -> str:
 
     Characters that can start inline markup get a backslash wherever they are; ``-``, ``+``,
     ``=``, ``:`` and ``1.`` get one at the start, where they could open a list or a definition.
-    Every run of whitespace, line breaks included, becomes one space.
+    Every run of whitespace, line breaks included, becomes one space; no-break spaces
+    (U+00A0, U+202F) stay.
     """
-    text = re.sub(r"\s+", " ", str(value))
+    # No-break spaces stay: the locale puts them where a line must not break ("3,5\xa0%").
+    text = re.sub(r"[^\S\xa0\u202f]+", " ", str(value))
     text = _MD_INLINE.sub(r"\\\1", text)
     return _MD_LINE_START.sub(lambda m: "\\" + m.group(0) if not m.group(0).isdigit() else m.group(0) + "\\", text, count=1)
 
@@ -138,6 +142,8 @@ FILTERS = {
     "daterange": _filter(format_date_range, "daterange"),
     "natural_list": _filter(lambda items, conjunction="and": _natural_list(items, conjunction), "natural_list"),
     "plural": _filter(plural, "plural"),
+    "percent": _filter(format_percent, "percent"),
+    "dateprep": _filter(date_preposition, "dateprep"),
 }
 """Filters every template can use, by name."""
 
@@ -299,47 +305,108 @@ def md_plain(value: Any) -> str:
 FILTERS["md_plain"] = md_plain
 
 
-_FIGURE_KEYS = ("label", "value", "unit", "per", "kind")
+_FIGURE_KEYS = ("label", "value", "min", "max", "unit", "per", "kind")
+MAX_CHART_FIGURES = 12
+
+
+def _unit_key(figure: Mapping) -> tuple[str, str | None]:
+    return (str(figure["unit"]), None if figure["per"] is None else str(figure["per"]))
+
+
+def unit_title(unit: str, per: str | None = None) -> str:
+    """Return how a chart names its unit: ``USD``, ``USD per year``, ``%``, ``LNG cargo per month``."""
+    return f"{unit} per {per}" if per else unit
 
 
 def chart_block(figures: Any, title: str = "") -> Any:
     """Return a fenced ```` ```chart ```` block (safe Markdown) drawing ``figures`` as bars.
 
-    ``figures`` is a list of figures (the ``Record``s of ``figures`` or ``area.figures``)
-    sharing one unit and ``per``. Raises ValueError if they do not, if an item is not a figure,
-    or if the list is empty or longer than 12. The template function ``chart(figures, title)``.
+    ``figures`` is a list of 1 to 12 figures (the ``Record``s of ``figures`` or ``area.figures``)
+    sharing one unit and one ``per``: only comparable figures share a chart. Each bar is labelled
+    with the figure as the note's text states it (qualifier, range, rate, target date, in the
+    note's locale); a range is drawn from its low to its high end. Raises ValueError if the
+    figures are not comparable, if an item is not a figure, or if the list is empty or longer
+    than 12. The template function ``chart(figures, title)``.
     """
     import json
 
     from markupsafe import Markup
 
-    figures = list(figures)[:13]
+    figures = list(figures)[:MAX_CHART_FIGURES + 1]
     if not figures:
         raise ValueError("chart() needs at least one figure")
     if any(not isinstance(f, Mapping) or any(k not in f for k in _FIGURE_KEYS) for f in figures):
         raise ValueError("chart() takes figures (from figures or area.figures), nothing else")
-    units = {(f["unit"], f["per"]) for f in figures}
+    if len(figures) > MAX_CHART_FIGURES:
+        raise ValueError(f"chart() draws at most {MAX_CHART_FIGURES} figures; use the key-figures table")
+    units = {_unit_key(f) for f in figures}
     if len(units) > 1:
-        raise ValueError(f"chart() figures must share one unit; got {sorted(u for u, _ in units)}")
-    spec = {
-        "title": str(title),
-        "unit": str(figures[0]["unit"]),
-        "bars": [{"label": str(f["label"]), "value": str(f["value"]), "kind": str(f["kind"])} for f in figures],
-    }
+        shown = sorted(unit_title(u, p) for u, p in units)
+        raise ValueError(f"chart() figures must share one unit and one 'per' to be comparable; got {shown}")
+    unit, per = units.pop()
+    bars = []
+    for f in figures:
+        bar = {"label": str(f["label"]), "value": str(f["value"] if f["value"] is not None else f["max"]),
+               "kind": str(f["kind"]), "caption": format_figure(f) + ("" if f["kind"] == "actual" else f" ({f['kind']})")}
+        if f["value"] is None:
+            bar["low"] = str(f["min"])
+        bars.append(bar)
+    spec = {"title": str(title), "unit": unit_title(unit, per), "bars": bars}
     # JSON escapes nothing Markdown-special inside a fence; a fence cannot be closed from inside
     # because the JSON is on one line.
     # Blank lines around the fence, so it stands alone even when written inside a line of text.
     return Markup("\n\n```chart\n" + json.dumps(spec, ensure_ascii=False) + "\n```\n\n")
 
 
-def template_context(facts: FactsFile, *, date: dt.date) -> dict[str, Any]:
+def chart_groups(figures: Any, areas: Any = ()) -> tuple:
+    """Return the groups of comparable figures worth a chart, in file order: figures with the
+    same ``chart`` name, or else of the same area (top-level figures count as one area), and of
+    the same unit and ``per``; only groups of 2 to 12 figures. Each group is a ``Record`` with
+    ``title`` ("Investment: USD": the area's title, or "Key figures" for figures of several
+    areas or none, and the unit with its ``per``) and ``figures``. The template function ``chart_groups(figures, areas)``.
+    """
+    from briefgen.plaindata import Record
+
+    area_of: dict[str, Any] = {}
+    for area in areas or ():
+        for f in area["figures"]:
+            area_of[f["id"]] = area
+    groups: dict[tuple, list] = {}
+    for f in figures:
+        if not isinstance(f, Mapping) or any(k not in f for k in _FIGURE_KEYS):
+            raise ValueError("chart_groups() takes figures (from figures or area.figures), nothing else")
+        area = area_of.get(f.get("id"))
+        named = f.get("chart")
+        if named == "none":
+            continue  # the analyst says it compares with nothing
+        key = ("chart", named) if named else ("area", area["id"] if area else None)
+        groups.setdefault((*key, *_unit_key(f)), []).append(f)
+    out = []
+    for (how, name, unit, per), members in groups.items():
+        if not 2 <= len(members) <= MAX_CHART_FIGURES:
+            continue
+        owners = {id(area_of.get(f["id"])) for f in members}
+        area = area_of.get(members[0]["id"])
+        heading = str(area["title"]) if area is not None and len(owners) == 1 else "Key figures"
+        out.append(Record({"title": f"{heading}: {unit_title(unit, per)}", "figures": tuple(members)}))
+    return tuple(out)
+
+
+def note_locale(facts: FactsFile) -> str:
+    """Return the locale the note's numbers are written in: ``note.locale``, else the article's
+    ``source.language`` (a tag Babel does not know falls back to its language, then ``en``)."""
+    return facts.note.locale or facts.source.language or "en"
+
+
+def template_context(facts: FactsFile, *, date: dt.date | None = None) -> dict[str, Any]:
     """Return the variables every template gets: plain, read-only data only.
 
     ``facts`` (the whole facts file as a ``Record``) and, for brevity, its parts: ``note``,
     ``source``, ``event``, ``people``, ``areas``, ``quotes``, ``classification``; ``figures``
     (every figure, top-level first, then each area's), ``headline_figures``; ``note_date``
-    (``note.date`` or the build date, a ``datetime.date``); ``version`` (briefgen's); the
-    functions ``person(id)`` and ``chart(figures, title)``. Records, tuples, ``str``,
+    (``note.date``, else ``date`` when given, else the article's publication date: a
+    ``datetime.date``); ``locale`` (the note's locale tag); ``version`` (briefgen's); the
+    functions ``person(id)``, ``chart(figures, title)`` and ``chart_groups(figures, areas)``. Records, tuples, ``str``,
     ``Decimal``, ``int``, ``bool``, ``None``, dates and ``PartialDate`` only: no model object
     and no method of one reaches a template.
     """
@@ -368,10 +435,12 @@ def template_context(facts: FactsFile, *, date: dt.date) -> dict[str, Any]:
         "classification": data.classification,
         "figures": figures,
         "headline_figures": tuple(f for f in figures if f.headline),
-        "note_date": data.note.date or date,
+        "note_date": data.note.date or date or data.source.published,
+        "locale": note_locale(facts),
         "version": __version__,
         "person": TemplateFunction(_filter(person, "person"), "person"),
         "chart": TemplateFunction(_filter(chart_block, "chart"), "chart"),
+        "chart_groups": TemplateFunction(_filter(chart_groups, "chart_groups"), "chart_groups"),
     }
 
 
@@ -380,7 +449,7 @@ def render_markdown(
     *,
     template: str | None = None,
     search_path: list[Path] | list[tuple[Path, str]] | None = None,
-    date: dt.date,
+    date: dt.date | None = None,
     facts_path: str | None = None,
 ) -> str:
     """Return the Markdown text of ``template`` filled with ``facts``; see ``render_template``."""
@@ -425,13 +494,14 @@ def render_template(
     *,
     template: str | None = None,
     search_path: list[Path] | list[tuple[Path, str]] | None = None,
-    date: dt.date,
+    date: dt.date | None = None,
     facts_path: str | None = None,
 ) -> Rendered:
     """Return the ``Rendered`` Markdown of ``template`` filled with ``facts``.
 
     ``search_path``: folders or (folder, origin) pairs, default the built-in templates only.
-    ``date`` is the build date, used when the facts give no ``note.date``. Raises TemplateError naming the template file and line for a missing template, a
+    ``date`` (``--date``) is the note's date when the facts give no ``note.date``; without
+    either, the article's publication date is. Numbers are written in ``note_locale(facts)``. Raises TemplateError naming the template file and line for a missing template, a
     syntax error, an undefined variable (with a close name suggested), a bad filter argument,
     anything the sandbox refuses, a limit passed or a time-out.
     """
@@ -450,7 +520,10 @@ def render_template(
         tmpl = env.get_template(name)
         _check_block_names(env, tmpl)
         origins: list[tuple[int, str | None, int | None]] = []
-        markdown = render_bounded(tmpl, context, origins=origins)
+        from briefgen.formatting import use_locale
+
+        with use_locale(context["locale"]):
+            markdown = render_bounded(tmpl, context, origins=origins)
         return Rendered(markdown, dict(env.loader.loaded), tuple(origins))
     except jinja2.TemplateNotFound as e:
         available = sorted(

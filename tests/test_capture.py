@@ -69,6 +69,7 @@ def test_money_counts_rates_and_qualifiers():
     figures = {(f["value"], f["unit"]): f for f in all_figures(draft.data)}
     goal = figures[(2_000_000_000, "USD")]
     assert goal["kind"] == "target" and goal["note"] == "the article says “over $2 billion”"
+    assert goal["qualifier"] == "more than"  # "over" is the class "more": kept in the note as written
     assert goal["label"] == "Bilateral trade, goal"
     current = figures[(450_000_000, "USD")]
     assert current["as_of"] == "2025-03" and current["label"] == "Bilateral trade, current"
@@ -119,9 +120,9 @@ def test_html_article(tmp_path):
     assert data["source"]["author"] == "Jane Roe" and data["source"]["url"] == "https://example.org/visit"
     assert data["source"]["published"].isoformat() == "2025-03-05"
     assert data["event"]["start"].isoformat() == "2025-03-01"
-    amounts = {(f["value"], f["unit"], f.get("note")) for f in all_figures(data)}
-    assert (300_000_000, "EUR", "the article says “about €300 million”") in amounts
-    assert (4, "agreements", None) in amounts
+    amounts = {(f["value"], f["unit"], f.get("qualifier"), f.get("note")) for f in all_figures(data)}
+    assert (300_000_000, "EUR", "about", None) in amounts  # the qualifier field, issue 10
+    assert (4, "agreements", None, None) in amounts
 
 
 def test_cli_writes_atomically_and_never_overwrites(tmp_path):
@@ -301,3 +302,24 @@ def test_a_month_without_a_year_follows_the_tense_and_a_stated_year_is_as_of(tmp
     text = to_yaml(draft)
     data, positions = load_yaml(text, "draft.yaml")
     assert check_facts(parse_facts(text, "draft.yaml"), data, positions, article, "draft.yaml").problems == ()
+
+
+def test_an_unnamed_speaker_is_captured_by_description():
+    """Issue 10: a quotation by "a senior official" is kept with speaker_description, and the
+    draft stays schema-valid and supported by the article."""
+    text = ARTICLE_TEXT.replace("A tourism\nforum was held in 2023.",
+                                'A tourism\nforum was held in 2023.\n\n"We expect more agreements within the year," a senior '
+                                "official of the Ministry of Foreign Affairs said.")
+    article, draft = draft_of(text)
+    described = [q for q in draft.data["quotes"] if "speaker_description" in q]
+    assert [q["speaker_description"] for q in described] == ["a senior official of the Ministry of Foreign Affairs"]
+    assert "speaker" not in described[0]
+    yaml_text = to_yaml(draft, "header")
+    facts = parse_facts(yaml_text, "draft.yaml")
+    assert facts.quotes[-1].speaker is None
+    data, positions = load_yaml(yaml_text, "draft.yaml")
+    assert check_facts(facts, data, positions, article, "draft.yaml").problems == ()
+    altered = yaml_text.replace("a senior official of the Ministry", "a junior official of the Ministry")
+    data, positions = load_yaml(altered, "draft.yaml")
+    (problem,) = check_facts(parse_facts(altered, "draft.yaml"), data, positions, article, "draft.yaml").problems
+    assert "the speaker is not described as 'a junior official of the Ministry of Foreign Affairs'" in problem.message

@@ -439,3 +439,23 @@ def test_a_value_dated_by_the_article_is_as_of_that_date():
     assert (problem.field, problem.message, problem.hint) == (
         "areas[0].figures[0]", 'as of 2025-03, but paragraph 2 gives "$90 million" for 2024', "set as_of: 2024")
     assert problem.line == line_of(altered, "as_of: 2025-03")
+
+
+def test_the_qualifier_field_and_ranges_are_checked_against_the_article():
+    """Issue 10's fields: ``qualifier`` compared by class with the article's words; a range's two
+    ends each found in the article (a figure without ``value`` must not break the check)."""
+    with_field = FACTS.replace("        note: over\n", "        qualifier: more than\n")
+    assert run(with_field).problems == ()
+    wrong = FACTS.replace("        note: over\n", "        qualifier: about\n")
+    (problem,) = run(wrong).problems
+    assert problem.field == "areas[0].figures[0]" and '"about"' in problem.message
+    article = ARTICLE_TEXT.replace("Atlantis would deliver", "Investment of \\$2 billion to \\$3 billion is planned. Atlantis would deliver")
+    ranged = FACTS.replace("        value: 2000000000\n        unit: USD\n        kind: target\n        note: over\n"
+                           "        source: {para: 2, evidence: \"over $2 billion\"}\n",
+                           "        value: [2e9, 3e9]\n        unit: USD\n        kind: target\n"
+                           "        source: {para: 2, evidence: \"Investment of $2 billion to $3 billion\"}\n")
+    assert ranged != FACTS
+    assert run(ranged, article).problems == ()
+    off = ranged.replace("value: [2e9, 3e9]", "value: [2e9, 4e9]")
+    (problem,) = run(off, article).problems
+    assert problem.message.startswith("\"USD 4 billion\" is not stated in paragraph 2")

@@ -30,7 +30,7 @@ def test_help_does_not_import_the_renderers():
     code = (
         "import sys; from briefgen.cli import cli\n"
         "try:\n    cli(['--help'])\nexcept SystemExit:\n    pass\n"
-        "heavy = [m for m in ('reportlab', 'docx', 'matplotlib', 'pydantic', 'jinja2') if m in sys.modules]\n"
+        "heavy = [m for m in ('reportlab', 'docx', 'matplotlib', 'pydantic', 'jinja2', 'babel') if m in sys.modules]\n"
         "print(heavy)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

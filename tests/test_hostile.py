@@ -6,6 +6,7 @@ Each test here is listed in docs/hostile-input.md with the behaviour it proves.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 import errno
 import os
 import signal
@@ -65,9 +66,21 @@ def test_a_quoted_date_is_still_a_date_and_prose_is_refused():
 
 
 def test_absurd_figures_are_refused():
-    text = MINIMAL.replace("        value: 2000000000\n", "        value: 1e16\n")
+    text = MINIMAL.replace("        value: 2000000000\n", "        value: 1e19\n")
     (message,) = problems(text)
     assert "areas[0].figures[0].value: Input should be less than or equal to" in message
+    plain = MINIMAL.replace("        value: 2000000000\n", "        value: 1e16\n").replace(
+        "        unit: USD\n", "        unit: tonnes\n")
+    (message,) = problems(plain)
+    assert "areas[0].figures[0]: a value in a plain unit is at most 10^15" in message
+
+
+def test_large_amounts_in_small_currency_units_are_accepted():
+    """A budget in dong or rupiah passes 10^15 units; refused before, accepted now (issue 10)."""
+    text = MINIMAL.replace("        value: 2000000000\n", "        value: 3e16\n").replace(
+        "        unit: USD\n", "        unit: VND\n")
+    figure = parse_facts(text).areas[0].figures[0]
+    assert figure.value == Decimal("3e16") and figure.unit == "VND"
 
 
 def test_empty_text_is_refused():

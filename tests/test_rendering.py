@@ -158,7 +158,7 @@ def test_theme_errors_name_line_and_field(tmp_path, text, expected):
 def test_the_chart_is_vector_in_the_pdf_and_an_image_in_the_docx(built):
     import docx
 
-    assert "Figures in USD" in pdf_text(built["pdf"])
+    assert "Investment: USD" in pdf_text(built["pdf"])
     document = docx.Document(str(built["docx"]))
     images = [r for r in document.part.rels.values() if "image" in r.reltype]
     assert len(images) == 1
@@ -233,7 +233,8 @@ def test_chart_labels_are_text_not_math():
     from briefgen.model import Chart, Document, Meta
 
     document = Document(Meta(title="t"), (Chart("Costs in $ and $\\gamma$", "USD",
-                                               (("US$ 5 \\g $x$", 5.0, "actual"), ("$", 7.0, "target"))),))
+                                               (("US$ 5 \\g $x$", 5.0, "actual", "US$ 5 $x$", None),
+                                                ("$", 7.0, "target", "$7 (target)", None))),))
     word = docx.Document(io.BytesIO(render(document, default_theme(), "docx")))
     assert [r for r in word.part.rels.values() if "image" in r.reltype]
     assert "US$ 5" in pdf_text_of(render(document, default_theme(), "pdf"))

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import textwrap
 import zipfile
 
 from briefgen import __version__
@@ -622,54 +621,72 @@ def _add_toc(container) -> None:
 
 
 def _chart_png(chart: Chart, theme: Theme, width_mm: float, fallbacks: list | None = None) -> bytes:
-    """Return a PNG of ``chart`` ``width_mm`` wide at 220 dpi, laid out like the PDF chart.
+    """Return a PNG of ``chart`` ``width_mm`` wide at 220 dpi, laid out like the PDF chart: the
+    same geometry, wrapped lines and fonts (the theme's body font for labels, its heading font
+    for the title and values), measured with the same font metrics.
 
-    ``fallbacks`` are font files for characters DejaVu Sans lacks; matplotlib tries them in order.
+    ``fallbacks`` are font files for characters the theme's fonts lack; matplotlib tries them in
+    order.
     """
     from matplotlib import font_manager
     from matplotlib.figure import Figure
     from matplotlib.patches import Rectangle
+    from reportlab.pdfbase.pdfmetrics import stringWidth
 
     from briefgen.fonts import family_name
+    from briefgen.render.pdf import MM, _register_fonts, chart_geometry
 
     import logging
 
     # A fallback font in one weight only is fine for a symbol in a bold title; don't say so.
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
-    families = ["DejaVu Sans"]
+    extra = []
     for path in fallbacks or []:
         font_manager.fontManager.addfont(str(path))
-        families.append(family_name(path))
+        extra.append(family_name(path))
 
-    from briefgen.formatting import format_value
-    from briefgen.render.pdf import MM, chart_geometry
+    def families(family) -> list[str]:
+        files = family.files()
+        for style in ("regular", "bold"):
+            font_manager.fontManager.addfont(str(files[style]))
+        return [family_name(files["regular"]), *extra, "DejaVu Sans"]
 
+    body, heading = families(theme.body_font), families(theme.heading_font)
+    names = _register_fonts(theme)
     size = theme.base_size_pt * 0.85
+
+    def width_of(text: str, role: str) -> float:
+        if role == "title":
+            return stringWidth(text, names["heading_bold"], size * 1.05)
+        return stringWidth(text, names["heading" if role == "caption" else "body"], size)
+
     width_pt = width_mm * MM
-    geometry = chart_geometry(chart, width_pt, size)
+    geometry = chart_geometry(chart, width_pt, size, width_of)
     height_pt = geometry["height"]
     fig = Figure(figsize=(width_pt / 72, height_pt / 72), dpi=220, facecolor="white")
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_xlim(0, width_pt)
     ax.set_ylim(0, height_pt)
     ax.axis("off")
-    family = families
-    ax.text(0, height_pt - size * 1.1, chart.title, fontsize=size * 1.05, fontweight="bold", color=theme.heading_colour,
-            family=family, parse_math=False, va="baseline")
+    for k, line in enumerate(geometry["title"]):
+        ax.text(0, height_pt - size * 1.1 - k * size * 1.3, line, fontsize=size * 1.05, fontweight="bold",
+                color=theme.heading_colour, family=heading, parse_math=False, va="baseline")
     label_w = geometry["label_w"]
-    for (label, value, kind), (y, bar_h, bar_w) in zip(chart.bars, geometry["bars"]):
+    for (label, value, kind, caption, low), (y, bar_h, bar_w, labels, captions, low_x) in zip(
+            chart.bars, geometry["bars"]):
         mid = y + bar_h / 2
-        # Wrapped by hand like the PDF's labels (two lines at most): matplotlib's own wrapping
-        # would read "$...$" as mathematics.
-        lines = textwrap.wrap(label, max(8, int((label_w - 8) / (size * 0.55))))
-        if len(lines) > 2:
-            lines = [lines[0], textwrap.shorten(" ".join(lines[1:]), len(lines[1]), placeholder="…")]
-        ax.text(label_w - 8, mid, "\n".join(lines), fontsize=size, ha="right", va="center",
-                color=theme.text_colour, family=family, parse_math=False, linespacing=1.1)
+        # Lines placed one by one at the PDF's baselines (matplotlib's own wrapping would also
+        # read "$...$" as mathematics).
+        for lines, x, family, ha in ((labels, label_w - 8, body, "right"), (captions, label_w + bar_w + 5, heading, "left")):
+            for k, line in enumerate(lines):
+                offset = (len(lines) - 1) * size * 0.6 - k * size * 1.2
+                ax.text(x, mid - size * 0.35 + offset, line, fontsize=size, ha=ha, va="baseline",
+                        color=theme.text_colour, family=family, parse_math=False)
         ax.add_patch(Rectangle((label_w, y), max(bar_w, 0.8), bar_h, linewidth=0.8, edgecolor=theme.accent_colour,
                                facecolor=theme.accent_colour if kind == "actual" else theme.table_header_fill))
-        caption = format_value(value, chart.unit) + ("" if kind == "actual" else f" ({kind})")
-        ax.text(label_w + bar_w + 5, mid, caption, fontsize=size, va="center", color=theme.text_colour, family=family, parse_math=False)
+        if low_x is not None:
+            ax.add_patch(Rectangle((label_w, y), max(low_x, 0.8), bar_h, linewidth=0.8,
+                                   edgecolor=theme.accent_colour, facecolor=theme.accent_colour))
     ax.plot([label_w, label_w], [geometry["bottom"], geometry["top"]], color=theme.muted_colour, linewidth=0.6)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=220, metadata={"Software": None}, facecolor="white")

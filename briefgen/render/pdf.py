@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import io
+from typing import Callable
 from xml.sax.saxutils import escape, quoteattr
 
 from briefgen import __version__
@@ -570,40 +571,49 @@ class _Flowables:
 
     def chart(self, chart: Chart, width: float):
         """Return the chart as vector graphics: one horizontal bar per figure, its label on the
-        left (two lines at most, cut with an ellipsis), its value at the bar's end; targets
-        lighter. Characters the fonts lack are drawn from the fallback fonts, as in the text."""
+        left and the value as the text states it at the bar's end, both wrapped (see
+        ``chart_geometry``); targets lighter; a range's low end marked on its bar. Characters
+        the fonts lack are drawn from the fallback fonts, as in the text."""
         from reportlab.graphics.shapes import Drawing, Line, Rect
         from reportlab.lib.colors import HexColor
 
-        from briefgen.formatting import format_value
-
         size = self.theme.base_size_pt * 0.85
-        geometry = chart_geometry(chart, width, size)
+        geometry = chart_geometry(chart, width, size, self.chart_measure(size))
         d = Drawing(width, geometry["height"], initialFontName=self.fonts["body"], initialFontSize=size)
         heading = HexColor(self.theme.heading_colour)
         accent = HexColor(self.theme.accent_colour)
         light = HexColor(self.theme.table_header_fill)
         text = HexColor(self.theme.text_colour)
-        self._string(d, 0, geometry["height"] - size * 1.1,
-                     self._fit(chart.title, self.fonts["heading_bold"], size * 1.05, width, "heading"),
-                     self.fonts["heading_bold"], size * 1.05, heading, "start", "heading")
+        for k, line in enumerate(geometry["title"]):
+            self._string(d, 0, geometry["height"] - size * 1.1 - k * size * 1.3, line,
+                         self.fonts["heading_bold"], size * 1.05, heading, "start", "heading")
         label_w = geometry["label_w"]
-        for (label, value, kind), (y, bar_h, bar_w) in zip(chart.bars, geometry["bars"]):
-            lines = self._two_lines(label, self.fonts["body"], size, label_w - 8)
+        for (label, value, kind, caption, low), (y, bar_h, bar_w, labels, captions, low_x) in zip(
+                chart.bars, geometry["bars"]):
             mid = y + bar_h / 2
-            for k, line in enumerate(lines):
-                offset = (len(lines) - 1) * size * 0.6 - k * size * 1.2
-                self._string(d, label_w - 8, mid - size * 0.35 + offset, line, self.fonts["body"], size, text,
-                             "end", "body")
+            for lines, x, font, anchor, role in ((labels, label_w - 8, self.fonts["body"], "end", "body"),
+                                                 (captions, label_w + bar_w + 5, self.fonts["heading"], "start", "heading")):
+                for k, line in enumerate(lines):
+                    offset = (len(lines) - 1) * size * 0.6 - k * size * 1.2
+                    self._string(d, x, mid - size * 0.35 + offset, line, font, size, text, anchor, role)
             d.add(Rect(label_w, y, max(bar_w, 0.8), bar_h, fillColor=accent if kind == "actual" else light,
                        strokeColor=accent, strokeWidth=0.8))
-            caption = format_value(value, chart.unit) + ("" if kind == "actual" else f" ({kind})")
-            self._string(d, label_w + bar_w + 5, mid - size * 0.35, caption, self.fonts["heading"], size, text,
-                         "start", "heading")
+            if low_x is not None:
+                d.add(Rect(label_w, y, max(low_x, 0.8), bar_h, fillColor=accent, strokeColor=accent, strokeWidth=0.8))
         d.add(Line(label_w, geometry["bottom"], label_w, geometry["top"], strokeColor=HexColor(self.theme.muted_colour),
                    strokeWidth=0.6))
         d.hAlign = "LEFT"
         return d
+
+    def chart_measure(self, size: float) -> Callable[[str, str], float]:
+        """Return ``width_of(text, role)`` for ``chart_geometry``, measured with this theme's fonts."""
+        def width_of(text: str, role: str) -> float:
+            if role == "title":
+                return self._width(text, self.fonts["heading_bold"], size * 1.05, "heading")
+            if role == "caption":
+                return self._width(text, self.fonts["heading"], size, "heading")
+            return self._width(text, self.fonts["body"], size, "body")
+        return width_of
 
     def _runs(self, text: str, font: str, role: str) -> list[tuple[str, str]]:
         from briefgen.fonts import segments
@@ -693,27 +703,70 @@ def _in_heading_chain(parts: list, i: int) -> bool:
     )
 
 
-def chart_geometry(chart: Chart, width: float, size: float) -> dict:
+CHART_MAX_LINES = 4
+"""Most lines of a chart label or value caption; longer text is cut with an ellipsis."""
+
+
+def wrap_lines(text: str, width_of: Callable[[str], float], room: float, max_lines: int) -> list[str]:
+    """Return ``text`` wrapped at spaces into lines ``width_of`` at most ``room`` points, at most
+    ``max_lines`` of them (the last cut with an ellipsis if text remains). A word wider than
+    ``room`` is cut with an ellipsis."""
+    words = text.split()
+    lines: list[str] = []
+    current = ""
+    for i, word in enumerate(words):
+        candidate = f"{current} {word}".strip()
+        if width_of(candidate) <= room or not current:
+            current = candidate
+            continue
+        lines.append(fit_text(current, width_of, room))
+        current = word
+        if len(lines) == max_lines - 1:
+            return [*lines, fit_text(" ".join(words[i:]), width_of, room)]
+    if current or not lines:
+        lines.append(fit_text(current, width_of, room))
+    return lines
+
+
+def chart_geometry(chart: Chart, width: float, size: float,
+                   width_of: Callable[[str, str], float] | None = None) -> dict:
     """Return the layout of a bar chart ``width`` points wide with text of ``size`` points.
 
-    Keys: ``height`` (points), ``label_w`` and ``plot_w`` (widths of the label column and of the
-    longest bar), ``top`` and ``bottom`` of the bars, and ``bars``: (y, bar height, bar width)
-    per bar, bottom-up coordinates. Shared by the PDF drawing and the DOCX image so they match.
+    ``width_of(text, role)`` measures text in points for role "title" (bold, 1.05 × size),
+    "label" or "caption"; without it, 0.6 × size per character. Titles, labels and captions wrap
+    (at most ``CHART_MAX_LINES`` lines for labels and captions) instead of running off the page.
+    Keys: ``height`` (points), ``title`` (lines), ``label_w``, ``plot_w`` and ``caption_w``
+    (column widths), ``top`` and ``bottom`` of the bars, and ``bars``: (y, bar height, bar
+    width, label lines, caption lines, low end's x offset or None) per bar, bottom-up
+    coordinates. Shared by the PDF drawing and the DOCX image so they match.
     """
-    bar_h, gap = size * 1.9, size * 1.3
-    title_h = size * 2.2
-    label_w = width * 0.34
-    plot_w = width * 0.42
-    n = len(chart.bars)
-    height = title_h + n * (bar_h + gap) + gap / 2
+    measure = width_of or (lambda text, role: len(text) * size * (0.63 if role == "title" else 0.6))
+    line_h = size * 1.2
+    label_w = width * 0.32
+    caption_w = width * 0.26
+    plot_w = width - label_w - caption_w - 5
+    title = wrap_lines(chart.title, lambda t: measure(t, "title"), width, 3) if chart.title else []
+    title_h = size * 1.2 + len(title) * size * 1.3 if title else size * 0.8
+    rows = []
+    for label, _, _, caption, _ in chart.bars:
+        label_lines = wrap_lines(label, lambda t: measure(t, "label"), label_w - 8, CHART_MAX_LINES)
+        caption_lines = wrap_lines(caption, lambda t: measure(t, "caption"), caption_w - 2, CHART_MAX_LINES)
+        rows.append((label_lines, caption_lines))
+    gap = size * 1.1
+    heights = [max(size * 1.9, line_h * max(len(a), len(b)) + size * 0.5) for a, b in rows]
+    height = title_h + sum(h + gap for h in heights) + gap / 2
     top = height - title_h
-    largest = max((v for _, v, _ in chart.bars), default=0) or 1
+    largest = max((v for _, v, _, _, _ in chart.bars), default=0) or 1
     bars = []
-    for i, (_, value, _) in enumerate(chart.bars):
-        y = top - (i + 1) * (bar_h + gap) + gap / 2
-        bars.append((y, bar_h, plot_w * value / largest))
-    return {"height": height, "label_w": label_w, "plot_w": plot_w, "top": top, "bottom": top - n * (bar_h + gap),
-            "bars": bars}
+    y = top + gap / 2
+    for (label_lines, caption_lines), row_h, (_, value, _, _, low) in zip(rows, heights, chart.bars):
+        y -= row_h + gap
+        bar_h = size * 1.9
+        bar_y = y + (row_h - bar_h) / 2
+        bars.append((bar_y, bar_h, plot_w * value / largest, label_lines, caption_lines,
+                     None if low is None else plot_w * low / largest))
+    return {"height": height, "title": title, "label_w": label_w, "plot_w": plot_w, "caption_w": caption_w,
+            "top": top, "bottom": top - sum(h + gap for h in heights), "bars": bars}
 
 
 def _column_widths(rows: list[list], width: float) -> list[float]:
