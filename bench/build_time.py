@@ -30,7 +30,7 @@ def main() -> int:
 
     from briefgen.facts import load_facts
     from briefgen.pipeline import compose, render
-    from briefgen.theme import default_theme
+    from briefgen.themefile import default_theme
 
     theme = default_theme()
     timings: dict[str, list[float]] = {}

@@ -169,7 +169,7 @@ class _Builder:
 
     def build_all(self, facts: tuple[Path, ...]) -> int:
         from briefgen.pipeline import build as run_build
-        from briefgen.theme import default_theme, load_theme
+        from briefgen.themefile import default_theme, load_theme
 
         try:
             theme = load_theme(self.theme_path) if self.theme_path else default_theme()

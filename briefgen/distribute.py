@@ -27,6 +27,7 @@ from typing import Callable
 from briefgen.errors import BriefgenError, OutputError, Problem, RecipientsError, RenderError
 from briefgen.model import Document, Heading, Table, Text
 from briefgen.recipients import Recipient
+from briefgen.stamps import BODY_TEMPLATE, STAMP_TEMPLATE, SUBJECT_TEMPLATE, WATERMARK_TEMPLATE, copy_context
 from briefgen.theme import Theme
 
 __all__ = [
@@ -42,10 +43,6 @@ __all__ = [
     "WATERMARK_TEMPLATE",
 ]
 
-STAMP_TEMPLATE = "copy-stamp.txt.j2"
-WATERMARK_TEMPLATE = "watermark.txt.j2"
-SUBJECT_TEMPLATE = "email-subject.txt.j2"
-BODY_TEMPLATE = "email-body.txt.j2"
 MASTER = 0
 """Copy number of the master copy."""
 
@@ -179,26 +176,6 @@ def _line(error: BaseException, template) -> int | None:
             line = tb.tb_lineno
         tb = tb.tb_next
     return line
-
-
-def copy_context(recipient: Recipient | None, copies: int, document: Document) -> dict:
-    """Return the plain data a stamp, watermark or e-mail template sees for ``recipient``
-    (None: the master copy)."""
-    meta = document.meta
-    person = recipient or Recipient(name="")
-    return {
-        "master": recipient is None,
-        "copy": person.copy,
-        "copies": copies,
-        "name": person.name,
-        "role": person.role,
-        "organisation": person.organisation,
-        "organization": person.organisation,
-        "email": person.email,
-        "title": meta.title,
-        "classification": meta.classification,
-        "date": meta.date.isoformat() if meta.date else "",
-    }
 
 
 def plan_copies(recipients: list[Recipient], document: Document, note_stem: str, formats: tuple[str, ...],
@@ -480,7 +457,8 @@ def prepare(facts_path: Path, recipients_path: Path, options: Options):
     from briefgen.recipients import load_recipients
     from briefgen.templating import template_search_path
     from briefgen.textcheck import check_facts_text
-    from briefgen.theme import default_theme, for_density, load_theme
+    from briefgen.theme import for_density
+    from briefgen.themefile import default_theme, load_theme
 
     recipients = load_recipients(recipients_path, require_email=options.require_email)
     theme = load_theme(options.theme_path) if options.theme_path else default_theme()
@@ -560,10 +538,3 @@ def distribute(facts_path: Path, recipients_path: Path, out_dir: Path, options: 
     return outcome
 
 
-def sha256_file(path: Path) -> str:
-    """Return the SHA-256 (hex) of the file at ``path``, read in 1 MB blocks. Raises OSError."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

@@ -68,7 +68,7 @@ def write_messages(copies, by_copy: dict, document, count: int, out_dir: Path, t
     that cannot be written is recorded in ``outcome`` (a ``DistributionResult``) as a failure
     of that copy; the others are still written.
     """
-    from briefgen.distribute import BODY_TEMPLATE, SUBJECT_TEMPLATE, copy_context
+    from briefgen.stamps import BODY_TEMPLATE, SUBJECT_TEMPLATE, copy_context
     from briefgen.errors import BriefgenError
     from briefgen.output import write_atomic
 
@@ -194,7 +194,7 @@ def send_messages(manifest: dict, out_dir: Path, settings: SmtpSettings, *, prog
     """
     import smtplib
 
-    from briefgen.distribute import sha256_file
+    from briefgen.manifest import sha256_file
     from briefgen.manifest import SEND_LOG
 
     report = SendReport()

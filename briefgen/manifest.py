@@ -9,6 +9,7 @@ Neither holds the time of the run, so the same inputs give the same manifest.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from dataclasses import dataclass
@@ -35,7 +36,6 @@ def build_manifest(facts_path: Path, recipients_path: Path, copies, by_copy: dic
     ``emails`` maps a copy number to (file name, bytes, SHA-256) of its ``.eml``. Copies that
     failed are left out (their files were not written).
     """
-    from briefgen.distribute import sha256_file
 
     files = []
     for c in copies:
@@ -135,7 +135,6 @@ def verify(folder: Path) -> VerifyReport:
 
     Raises ManifestError if the manifest is missing or invalid.
     """
-    from briefgen.distribute import sha256_file
 
     manifest = load_manifest(folder)
     ok: list[str] = []
@@ -163,3 +162,12 @@ def verify(folder: Path) -> VerifyReport:
         if path.name not in listed and path.name not in (MANIFEST_JSON, MANIFEST_CSV, SEND_LOG):
             problems.append((path.name, "not in the manifest"))
     return VerifyReport(ok, problems)
+
+
+def sha256_file(path: Path) -> str:
+    """Return the SHA-256 (hex) of the file at ``path``, read in 1 MB blocks. Raises OSError."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

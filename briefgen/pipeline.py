@@ -24,7 +24,8 @@ from briefgen.output import ensure_folder, safe_stem, write_all_atomic
 from briefgen.render import FORMATS, renderer
 from briefgen.schema import FactsFile
 from briefgen.textcheck import check_facts_text
-from briefgen.theme import Theme, default_theme
+from briefgen.theme import Theme
+from briefgen.themefile import default_theme
 
 if TYPE_CHECKING:
     from briefgen.templating import Rendered

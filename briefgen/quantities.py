@@ -371,7 +371,7 @@ def _countable(noun: str) -> bool:
     global _COUNTABLE
     if _COUNTABLE is None:
         try:
-            from briefgen.capture import load_lexicon
+            from briefgen.lexicon import load_lexicon
 
             _COUNTABLE = frozenset(_singular(w) for w in load_lexicon().count_units)
         except Exception:  # a broken shipped lexicon must not break checking

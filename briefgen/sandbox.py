@@ -387,7 +387,7 @@ def bounded_filter(name: str, function: Callable[..., Any],
 @pass_eval_context
 def _join(eval_ctx: Any, value: Any, d: str = "", attribute: Any = None) -> Any:
     """``join`` that escapes items for Markdown (Jinja's escapes them for HTML) and is bounded."""
-    from briefgen.templating import md_escape
+    from briefgen.mdtext import md_escape
 
     items = [_get(eval_ctx.environment, v, attribute) if attribute is not None else v for v in value]
     for item in items:

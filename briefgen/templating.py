@@ -27,6 +27,7 @@ from typing import Any
 
 from briefgen import __version__
 from briefgen.errors import TemplateError
+from briefgen.mdtext import md_escape
 from briefgen.formatting import (
     date_preposition,
     format_date,
@@ -65,26 +66,6 @@ def _builtin_dir() -> Path:
 
 BUILTIN_TEMPLATES = _builtin_dir()
 """Folder of the built-in templates (in the package when installed, ``templates/`` in a checkout)."""
-
-# Characters that start inline markup anywhere (emphasis, code, links, raw HTML, entities, table
-# cells, headings inside list items), and those that start a block when they open a line.
-_MD_INLINE = re.compile(r"([\\`*_\[\]<>#|&~!])")
-_MD_LINE_START = re.compile(r"^([-+=:]|\d+(?=[.)]))")
-
-
-def md_escape(value: Any) -> str:
-    """Return ``str(value)`` escaped so Markdown shows it literally, on one line.
-
-    Characters that can start inline markup get a backslash wherever they are; ``-``, ``+``,
-    ``=``, ``:`` and ``1.`` get one at the start, where they could open a list or a definition.
-    Every run of whitespace, line breaks included, becomes one space; no-break spaces
-    (U+00A0, U+202F) stay.
-    """
-    # No-break spaces stay: the locale puts them where a line must not break ("3,5\xa0%").
-    text = re.sub(r"[^\S\xa0\u202f]+", " ", str(value))
-    text = _MD_INLINE.sub(r"\\\1", text)
-    return _MD_LINE_START.sub(lambda m: "\\" + m.group(0) if not m.group(0).isdigit() else m.group(0) + "\\", text, count=1)
-
 
 def _finalize(value: Any) -> Any:
     """Escape a printed value for Markdown, marking the result safe so Jinja's own

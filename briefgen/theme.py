@@ -15,7 +15,7 @@ from pathlib import Path
 
 from briefgen.errors import ThemeError
 
-__all__ = ["FontFamily", "Theme", "default_theme", "bundled_font_dir", "PAGE_SIZES_MM"]
+__all__ = ["FontFamily", "Theme", "bundled_font_dir", "PAGE_SIZES_MM"]
 
 PAGE_SIZES_MM = {"A4": (210.0, 297.0), "Letter": (215.9, 279.4)}
 """Supported page sizes, (width, height) in millimetres."""
@@ -192,22 +192,3 @@ def _fc_match(pattern: str) -> tuple[str, Path] | None:
     return (out[0], Path(out[1])) if len(out) == 2 else None
 
 
-def default_theme() -> Theme:
-    """Return the built-in theme (``briefgen/themes/default.yaml``): A4, DejaVu Serif body,
-    DejaVu Sans headings, navy accents."""
-    return load_theme(DEFAULT_THEME_FILE)
-
-
-def load_theme(path: str | Path) -> Theme:
-    """Return the theme in the YAML file at ``path``; fields it leaves out keep the built-in
-    values. Relative font and logo paths are relative to the theme file's folder.
-
-    Raises ThemeError listing every problem (file:line, field) at once.
-    """
-    from briefgen.errors import FactsError
-    from briefgen.themefile import parse_theme
-
-    try:
-        return parse_theme(Path(path))
-    except FactsError as e:  # the YAML layer reports with FactsError; re-badge it
-        raise ThemeError(problems=e.problems) from None

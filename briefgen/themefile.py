@@ -14,10 +14,12 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from briefgen.errors import FactsError, Problem
+from briefgen.errors import ThemeError
 from briefgen.fonts import cmap
+from briefgen.theme import DEFAULT_THEME_FILE, Theme
 from briefgen.yamlload import format_path, load_yaml
 
-__all__ = ["ThemeFile", "parse_theme"]
+__all__ = ["ThemeFile", "parse_theme", "default_theme", "load_theme"]
 
 Colour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
 
@@ -195,3 +197,23 @@ def parse_theme(path: Path):
         toc=spec.toc,
         source=shown,
     )
+
+
+def default_theme() -> Theme:
+    """Return the built-in theme (``briefgen/themes/default.yaml``): A4, DejaVu Serif body,
+    DejaVu Sans headings, navy accents."""
+    return load_theme(DEFAULT_THEME_FILE)
+
+
+def load_theme(path: str | Path) -> Theme:
+    """Return the theme in the YAML file at ``path``; fields it leaves out keep the built-in
+    values. Relative font and logo paths are relative to the theme file's folder.
+
+    Raises ThemeError listing every problem (file:line, field) at once.
+    """
+    from briefgen.errors import FactsError
+
+    try:
+        return parse_theme(Path(path))
+    except FactsError as e:  # the YAML layer reports with FactsError; re-badge it
+        raise ThemeError(problems=e.problems) from None

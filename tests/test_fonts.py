@@ -12,7 +12,7 @@ from briefgen.facts import load_facts
 from briefgen.fonts import plan_fonts, system_font_for
 from briefgen.pipeline import build
 from briefgen.textcheck import facts_strings
-from briefgen.theme import default_theme
+from briefgen.themefile import default_theme
 from conftest import docx_text, pdf_text, squash
 from minimal import MINIMAL
 
@@ -88,7 +88,7 @@ def test_a_character_no_font_has_is_an_error_naming_the_field(tmp_path):
     theme_file.write_text("system_fallback: false\n", encoding="utf-8")
     facts = tmp_path / "f.yaml"
     facts.write_text(MINIMAL.replace("  title: Test article\n", "  title: Price in ₼\n"), encoding="utf-8")
-    from briefgen.theme import load_theme
+    from briefgen.themefile import load_theme
 
     with pytest.raises(FactsError) as info:
         build(facts, tmp_path / "out", theme=load_theme(theme_file), date=dt.date(2024, 7, 22))
@@ -99,7 +99,7 @@ def test_a_character_no_font_has_is_an_error_naming_the_field(tmp_path):
 
 
 def test_replace_mode_draws_a_visible_marker_and_warns(tmp_path):
-    from briefgen.theme import load_theme
+    from briefgen.themefile import load_theme
 
     theme_file = tmp_path / "theme.yaml"
     theme_file.write_text("system_fallback: false\n", encoding="utf-8")

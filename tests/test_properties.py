@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from briefgen.fonts import family_coverage, is_rtl
 from briefgen.pipeline import compose, render
 from briefgen.schema import FactsFile
-from briefgen.theme import default_theme
+from briefgen.themefile import default_theme
 from conftest import squash
 
 THEME = default_theme()

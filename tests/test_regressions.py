@@ -14,7 +14,7 @@ import pytest
 from briefgen.errors import FactsError, OutputError, RenderError, TemplateError
 from briefgen.facts import load_facts, parse_facts
 from briefgen.pipeline import build, render
-from briefgen.theme import default_theme
+from briefgen.themefile import default_theme
 from conftest import BUNDLED, docx_text, pdf_text
 from minimal import MINIMAL
 
@@ -24,7 +24,7 @@ DATE = dt.date(2024, 7, 22)
 def test_a_heading_before_a_page_long_last_paragraph_does_not_hang():
     code = (
         "from briefgen.markup import parse; from briefgen.pipeline import render; "
-        "from briefgen.theme import default_theme; "
+        "from briefgen.themefile import default_theme; "
         "d = parse('---\\ntitle: t\\n---\\n## Sources\\n\\n' + 'word ' * 9000 + '\\n'); "
         "print(len(render(d, default_theme(), 'pdf')) > 0)"
     )

@@ -12,7 +12,7 @@ import pytest
 from briefgen.errors import FactsError, ThemeError
 from briefgen.markup import parse
 from briefgen.pipeline import build, render
-from briefgen.theme import default_theme, load_theme
+from briefgen.themefile import default_theme, load_theme
 from conftest import BUNDLED, docx_paragraphs, pdf_text, squash
 from minimal import MINIMAL
 
