@@ -56,10 +56,12 @@ def _symbols() -> dict[str, list[str]]:
                     found.setdefault(name.lower() + "s", set()).add(code)
     # The common short forms the locale data spells differently.
     for symbol, code in (("$", "USD"), ("us$", "USD"), ("€", "EUR"), ("£", "GBP"), ("¥", "JPY"),
-                         ("₹", "INR"), ("rs", "PKR"), ("rs.", "PKR"), ("₼", "AZN"), ("₽", "RUB"),
+                         ("₹", "INR"), ("rs", "PKR"), ("rs", "INR"), ("rs", "LKR"), ("rs", "NPR"),
+                         ("rs.", "PKR"), ("rs.", "INR"), ("rs.", "LKR"), ("rs.", "NPR"), ("₼", "AZN"), ("₽", "RUB"),
                          ("₺", "TRY"), ("dollars", "USD"), ("euros", "EUR"), ("pounds", "GBP"),
                          ("rmb", "CNY"), ("yuan", "CNY"), ("sdr", "XDR"), ("sdrs", "XDR"), ("nis", "ILS"),
-                         ("rupees", "PKR"), ("rupees", "INR"), ("manat", "AZN")):
+                         ("rupees", "PKR"), ("rupees", "INR"), ("rupees", "LKR"), ("rupees", "NPR"),
+                         ("manat", "AZN")):
         found.setdefault(symbol, set()).add(code)
     preferred = ("USD", "EUR", "GBP", "JPY", "CNY", "INR", "PKR")
     return {k: sorted(v, key=lambda c: (c not in preferred, preferred.index(c) if c in preferred else 0, c))
@@ -79,8 +81,9 @@ def unit_problem(unit: str) -> str | None:
                 f"(if you mean a plain unit, write it out in words)")
     codes = _symbols().get(key)
     if codes:
-        shown = " or ".join(repr(c) for c in codes[:3])
-        return f"{unit!r} is a currency symbol or name; write the ISO 4217 code instead, e.g. {shown}"
+        shown = " or ".join(repr(c) for c in codes[:4])
+        which = "the code of the country's currency" if len(codes) > 1 else "the ISO 4217 code"
+        return f"{unit!r} is a currency symbol or name; write {which} instead: {shown}"
     if len(unit) == 3 and unit.isalpha() and unit.isupper() and unit.startswith("X") and unit not in currency_codes():
         return f"{unit!r} is not an ISO 4217 code CLDR knows"
     return None
