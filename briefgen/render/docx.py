@@ -683,7 +683,8 @@ def _chart_png(chart: Chart, theme: Theme, width_mm: float, fallbacks: list | No
                 ax.text(x, mid - size * 0.35 + offset, line, fontsize=size, ha=ha, va="baseline",
                         color=theme.text_colour, family=family, parse_math=False)
         ax.add_patch(Rectangle((label_w, y), max(bar_w, 0.8), bar_h, linewidth=0.8, edgecolor=theme.accent_colour,
-                               facecolor=theme.accent_colour if kind == "actual" else theme.table_header_fill))
+                               facecolor=theme.accent_colour if kind == "actual" and low_x is None
+                               else theme.table_header_fill))  # a range: light to its high end, as in the PDF
         if low_x is not None:
             ax.add_patch(Rectangle((label_w, y), max(low_x, 0.8), bar_h, linewidth=0.8,
                                    edgecolor=theme.accent_colour, facecolor=theme.accent_colour))

@@ -596,7 +596,10 @@ class _Flowables:
                 for k, line in enumerate(lines):
                     offset = (len(lines) - 1) * size * 0.6 - k * size * 1.2
                     self._string(d, x, mid - size * 0.35 + offset, line, font, size, text, anchor, role)
-            d.add(Rect(label_w, y, max(bar_w, 0.8), bar_h, fillColor=accent if kind == "actual" else light,
+            # A range's bar is light to its high end and solid to its low end, whatever its kind,
+            # so the two ends can be told apart; otherwise a target is light, an actual solid.
+            solid = kind == "actual" and low_x is None
+            d.add(Rect(label_w, y, max(bar_w, 0.8), bar_h, fillColor=accent if solid else light,
                        strokeColor=accent, strokeWidth=0.8))
             if low_x is not None:
                 d.add(Rect(label_w, y, max(low_x, 0.8), bar_h, fillColor=accent, strokeColor=accent, strokeWidth=0.8))
