@@ -8,18 +8,25 @@ message``, all at once.
 
 from __future__ import annotations
 
+import io
+
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from briefgen.errors import FactsError, Problem
-from briefgen.errors import ThemeError
+from briefgen.errors import FactsError, Problem, ThemeError
+from briefgen.files import read_bytes
 from briefgen.fonts import cmap
 from briefgen.theme import DEFAULT_THEME_FILE, Theme
 from briefgen.yamlload import format_path, load_yaml
 
 __all__ = ["ThemeFile", "parse_theme", "default_theme", "load_theme"]
+
+MAX_FONT_BYTES = 50_000_000
+"""Largest font file a theme may name, in bytes (the largest Noto faces are about 20 MB)."""
+MAX_LOGO_BYTES = 20_000_000
+"""Largest logo file a theme may name, in bytes."""
 
 Colour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
 
@@ -129,15 +136,20 @@ def parse_theme(path: Path):
     def locate(p: Path, field: tuple, kind: str = "font") -> Path | None:
         full = p if p.is_absolute() else base / p
         name = format_path(field)
-        if not full.is_file():
+        if not full.exists():
             problems.append(Problem("no such file", shown, *where(field), name, f"looked for {full}"))
+            return None
+        try:  # through the one bounded reader: a regular file of sane size, never a device or pipe
+            data = read_bytes(full, limit=MAX_FONT_BYTES if kind == "font" else MAX_LOGO_BYTES,
+                              error=ThemeError)
+        except ThemeError as e:
+            problems.append(Problem(e.problems[0].message, shown, *where(field), name, f"looked for {full}"))
             return None
         if kind == "font":
             try:
+                if data[:4] not in (b"\x00\x01\x00\x00", b"true"):
+                    raise ValueError("not a TrueType (.ttf) font: only TrueType outlines can be embedded")
                 cmap(full)
-                with open(full, "rb") as handle:
-                    if handle.read(4) not in (b"\x00\x01\x00\x00", b"true"):
-                        raise ValueError("not a TrueType (.ttf) font: only TrueType outlines can be embedded")
             except (OSError, ValueError):
                 problems.append(Problem(f"{full.name} is not a usable TrueType font", shown, *where(field), name,
                                         "give a TrueType .ttf file"))
@@ -146,7 +158,7 @@ def parse_theme(path: Path):
             try:
                 from PIL import Image
 
-                with Image.open(full) as image:
+                with Image.open(io.BytesIO(data)) as image:
                     image.verify()
                     if image.format != "PNG":
                         raise ValueError(f"it is {image.format or 'not an image'}, not PNG")

@@ -290,3 +290,15 @@ def test_markdown_and_markup_in_facts_stay_literal(tmp_path):
         str(a.get_object()["/A"].get("/URI", "")) for page in __import__("pypdf").PdfReader(result.outputs[0]).pages
         for a in page.get("/Annots", []) or []
     )
+
+
+def test_a_theme_logo_that_is_a_fifo_is_refused_without_blocking(tmp_path):
+    import os
+
+    from briefgen.errors import ThemeError
+    from briefgen.themefile import load_theme
+
+    os.mkfifo(tmp_path / "logo.png")
+    (tmp_path / "theme.yaml").write_text("logo: logo.png\n", encoding="utf-8")
+    with pytest.raises(ThemeError, match="not a regular file"):
+        load_theme(tmp_path / "theme.yaml")
