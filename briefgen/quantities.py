@@ -157,13 +157,92 @@ def _iso_currencies() -> frozenset[str]:
     return frozenset(list_currencies())
 
 
+# A hyphen joining two numbers ("10-15 per cent", "$2-3 billion") is a range's dash; not in a
+# chain ("2024-07-20", "+92-51-1234567"), a year's span ("2024-25") or a code ("051-1234").
+_NUMBER_HYPHEN = re.compile(
+    rf"(?<![\w.,:/\-‐‑–—])(?P<lo>{_NUM_RE})[-‐‑](?=(?P<hi>{_NUM_RE})(?![-‐‑/]\d|[.,:]\d|\d))")
+_YEAR_RE = re.compile(r"(?:19|20)\d{2}")
+_RANGE_DASH = re.compile(r"\s*[-‐‑–—]\s*")
+_RANGE_TO = re.compile(r"\s+to\s+", re.IGNORECASE)
+_RANGE_AND = re.compile(r"\s+and\s+", re.IGNORECASE)
+_BETWEEN = re.compile(r"\bbetween\s+$", re.IGNORECASE)
+_YEAR_SPAN = re.compile(r"(?<![\w.,])(?:19|20)\d{2}\s?[-‐‑–—/]\s?$")
+
+
+def _range_text(text: str) -> str:
+    """``text`` with each range's hyphen between two numbers made an en dash (same offsets), so
+    both ends are read as numbers; years ("2024-25") and numbers with a leading zero are kept."""
+    def dash(m: re.Match) -> str:
+        lo, hi = m.group("lo"), m.group("hi")
+        if _YEAR_RE.fullmatch(lo) or any(len(n) > 1 and n[0] == "0" and n[1].isdigit() for n in (lo, hi)):
+            return m.group()
+        return lo + "–"
+    return _NUMBER_HYPHEN.sub(dash, text)
+
+
+@dataclass
+class _Read:
+    """One match of ``_AMOUNT`` while ``find_amounts`` joins the ends of ranges."""
+
+    m: re.Match
+    raw: str
+    word: bool
+    number: Decimal
+    currency: str | None
+    scale: str | None
+    percent: bool
+    qualifier: str | None
+    sym_text: str  # "$", "USD " as written before the number when it names the currency, else ""
+    begin: int  # where the amount as written begins: its qualifier, currency symbol or number
+    lent_sym: str = ""  # the low end's sym_text, for a high end that takes its currency
+    high: _Read | None = None  # for a range's low end: its high end
+    noun: str | None = None
+    per: str | None = None
+    stop: int = 0
+
+    @property
+    def is_year(self) -> bool:
+        return (not self.word and not self.currency and not self.scale and not self.percent
+                and "." not in self.raw and "," not in self.raw and 1900 <= self.number <= 2100
+                and len(self.raw) == 4)
+
+
+def _join_range(probe: str, lo: _Read, hi: _Read) -> None:
+    """If ``lo`` and ``hi`` are the ends of one range ("10-15 per cent", "$2–3 billion", "10 to
+    15", "between 10 and 15"), give each end what the range writes once: the low end takes the
+    high end's percent, scale and currency (its noun and period later, in ``find_amounts``); the
+    high end the low end's currency and, after a dash, its qualifier ("about 10-15 per cent")."""
+    gap = probe[lo.m.end():hi.begin]
+    dash = _RANGE_DASH.fullmatch(gap) is not None
+    if not (dash or _RANGE_TO.fullmatch(gap)
+            or (_RANGE_AND.fullmatch(gap) and _BETWEEN.search(probe, 0, lo.begin))):
+        return
+    if lo.is_year or hi.is_year:
+        return  # "2023 to 2025", "in 2023 to 15 per cent"
+    lo.high = hi
+    if hi.percent and not lo.percent and not lo.currency:
+        lo.percent = True
+    if hi.currency and not lo.currency and not lo.percent:
+        lo.currency = hi.currency
+    if lo.currency and not hi.currency and not hi.percent:
+        hi.currency, hi.lent_sym = lo.currency, lo.sym_text
+    if hi.scale and not lo.scale and not lo.percent and same_currency(lo.currency, hi.currency):
+        lo.scale = hi.scale
+    if dash and lo.qualifier and not hi.qualifier:
+        hi.qualifier = lo.qualifier
+
+
 def find_amounts(text: str, *, skip: list[tuple[int, int]] | None = None) -> list[Amount]:
     """Return every number in ``text`` outside the spans ``skip`` (dates found by
     ``find_dates``, for example), in order. Years (1900-2100 without currency, scale or percent)
-    are left to ``find_dates``."""
-    found: list[Amount] = []
+    are left to ``find_dates``. Each end of a range is a number of its own and has what the range
+    writes once: "10-15 per cent", "10–15%", "10 to 15 per cent" and "between 10 and 15 per cent"
+    give 10 % and 15 %; "$2–3 billion" and "USD 2-3 billion" give USD 2000000000 and
+    USD 3000000000; "10-15 agreements" counts agreements at both ends."""
     skip = skip or []
-    for m in _AMOUNT.finditer(text):
+    probe = _range_text(text)  # offsets as in ``text``
+    reads: list[_Read] = []
+    for m in _AMOUNT.finditer(probe):
         if any(s <= m.start("num") < e for s, e in skip):
             continue
         raw = m.group("num")
@@ -176,34 +255,53 @@ def find_amounts(text: str, *, skip: list[tuple[int, int]] | None = None) -> lis
                 currency = _SYMBOLS[key]
             elif re.fullmatch(r"[A-Z]{3}", sym) and sym in _iso_currencies():
                 currency = sym
+        sym_text = text[m.start("sym"):m.start("num")] if currency else ""
         if m.group("cword"):
             currency = currency or _CURRENCY_WORDS[m.group("cword").lower()]
-        scale = m.group("scale")
-        if scale and scale.lower() in ("m", "b", "k") and not currency:
-            scale = None  # "5 m" is more likely metres than millions
         try:
-            value = Decimal(NUMBER_WORDS[raw.lower()]) if word else Decimal(raw.replace(",", ""))
+            number = Decimal(NUMBER_WORDS[raw.lower()]) if word else Decimal(raw.replace(",", ""))
         except (KeyError, InvalidOperation):
             continue
-        if scale:
-            value *= _SCALES[scale.lower()]
-        percent = bool(m.group("pct"))
-        if (not word and not currency and not scale and not percent and "." not in raw and "," not in raw
-                and 1900 <= value <= 2100 and len(raw) == 4):
+        if (not word and not currency and not m.group("pct") and not m.group("scale") and len(raw) <= 2
+                and _YEAR_SPAN.search(probe, 0, m.start("num"))):
+            continue  # the "25" of "FY 2024–25"
+        qualifier = m.group("qual").lower() if m.group("qual") else None
+        if qualifier == "some" and not word and number < 2:
+            qualifier = None
+        begin = m.start("qual") if m.group("qual") else m.start("sym") if sym_text else m.start("num")
+        read = _Read(m, raw, word, number, currency, m.group("scale"), bool(m.group("pct")), qualifier, sym_text,
+                     begin)
+        if reads:
+            _join_range(probe, reads[-1], read)
+        reads.append(read)
+    for r in reads:
+        r.noun, r.per, r.stop = _noun_and_rate(text, r.m.end(), r.begin, money=bool(r.currency) or r.percent)
+    found: list[Amount] = []
+    for r in reads:
+        m = r.m
+        scale = r.scale
+        if scale and scale.lower() in ("m", "b", "k") and not r.currency:
+            scale = None  # "5 m" is more likely metres than millions
+        value = r.number * _SCALES[scale.lower()] if scale else r.number
+        if (not r.word and not r.currency and not scale and not r.percent and "." not in r.raw
+                and "," not in r.raw and 1900 <= value <= 2100 and len(r.raw) == 4):
             continue  # a year
-        start = m.start("sym") if sym and currency else m.start("num")
-        if m.group("qual"):
-            start = m.start("qual")
-        end = m.end()
-        if m.group("cword") and currency != _CURRENCY_WORDS.get(m.group("cword").lower()):
+        start, end = r.begin, m.end()
+        if m.group("cword") and r.currency != _CURRENCY_WORDS.get(m.group("cword").lower()):
             end = m.start("cword")
         shown = text[start:end].rstrip()
-        qualifier = m.group("qual").lower() if m.group("qual") else None
-        if qualifier == "some" and not word and value < 2:
-            qualifier = None
-        noun, per, stop = _noun_and_rate(text, m.end(), start, money=bool(currency) or percent)
+        noun, per, stop = r.noun, r.per, r.stop
         phrase = " ".join(text[start:max(stop, start + len(shown))].split())
-        found.append(Amount(value, currency, percent, qualifier, shown, start, start + len(shown), word,
+        hi = r.high
+        if hi is not None:
+            if not (r.currency or r.percent):
+                noun = noun or hi.noun  # "10-15 agreements"
+            per = per or hi.per
+            if m.end() == m.end("num") and r.noun is None:  # "$2" of "$2–3 billion" reads "$2 billion"
+                phrase = " ".join((text[start:m.end("num")] + text[hi.m.end("num"):hi.stop]).split())
+        if r.lent_sym:  # "3 billion" of "$2–3 billion" reads "$3 billion"
+            phrase = r.lent_sym.lstrip() + phrase
+        found.append(Amount(value, r.currency, r.percent, r.qualifier, shown, start, start + len(shown), r.word,
                             noun, per, stop, phrase))
     return found
 

@@ -459,3 +459,84 @@ def test_the_qualifier_field_and_ranges_are_checked_against_the_article():
     off = ranged.replace("value: [2e9, 3e9]", "value: [2e9, 4e9]")
     (problem,) = run(off, article).problems
     assert problem.message.startswith("\"USD 4 billion\" is not stated in paragraph 2")
+
+
+# -- a range writes its unit, scale and currency once: both ends have them
+
+RANGE_FIGURES = """\
+      - id: tariffs
+        label: Tariff cut
+        PCT
+        unit: "%"
+        source: {para: 2, evidence: "tariffs will be cut by"}
+      - id: investment
+        label: Investment
+        value: [2e9, 3e9]
+        unit: USD
+        source: {para: 2, evidence: "Investment of"}
+"""
+
+
+def ranged(pct: str, money: str, figure: str = "min: 10\n        max: 15", point: str | None = None):
+    """FACTS and ARTICLE_TEXT with a tariff cut of ``pct`` and investment of ``money`` in
+    paragraph 2, the figures of both as ranges, and a point saying ``point``."""
+    article = ARTICLE_TEXT.replace(
+        "Atlantis would deliver", f"Investment of {money.replace('$', chr(92) + '$')} is planned, and "
+                                  f"tariffs will be cut by {pct}. Atlantis would deliver")
+    facts = FACTS.replace("    milestones:\n", RANGE_FIGURES.replace("PCT", figure) + "    milestones:\n")
+    if point is not None:
+        facts = facts.replace("      - text: Atlantis would deliver one LNG cargo per month.\n",
+                              f"      - text: Tariffs will be cut by {point}.\n"
+                              "        source: {para: 2, evidence: \"tariffs will be cut by\"}\n"
+                              "      - text: Atlantis would deliver one LNG cargo per month.\n")
+    return facts, article
+
+
+@pytest.mark.parametrize("pct, money", [
+    ("10-15 per cent", "USD 2-3 billion"),
+    ("10–15 per cent", "$2–3 billion"),
+    ("10 to 15 per cent", "between $2 billion and $3 billion"),
+    ("between 10 and 15 per cent", "$2-3 billion"),
+    ("10 per cent to 15 per cent", "between USD 2 and 3 billion"),
+    ("10-15%", "2-3 billion dollars"),
+    ("10 – 15%", "$2 billion–$3 billion"),
+])
+def test_each_end_of_a_range_takes_the_unit_written_once(pct, money):
+    for figure in ("min: 10\n        max: 15", "value: [10, 15]"):
+        facts, article = ranged(pct, money, figure, point=pct.replace("$", "USD "))
+        assert run(facts, article).problems == (), (pct, money, figure)
+
+
+@pytest.mark.parametrize("pct, money", [("10-15 per cent", "USD 2-3 billion"), ("10–15%", "$2–3 billion"),
+                                        ("between 10 and 15 per cent", "between $2 and $3 billion")])
+def test_a_range_the_article_does_not_state_fails(pct, money):
+    facts, article = ranged(pct, money, "value: [10, 20]")
+    facts = facts.replace("value: [2e9, 3e9]", "value: [1e9, 3e9]")
+    assert [(p.field, p.message.split(";")[0]) for p in run(facts, article).problems] == [
+        ("areas[0].figures[2]", '"20 %" is not stated in paragraph 2'),
+        ("areas[0].figures[3]", '"USD 1 billion" is not stated in paragraph 2'),
+    ]
+
+
+@pytest.mark.parametrize("point, wrong", [
+    ("20-25 per cent", ['"20 per cent"', '"25 per cent"']),
+    ("20–25 per cent", ['"20 per cent"', '"25 per cent"']),
+    ("10-25 per cent", ['"25 per cent"']),
+    ("5-15%", ['"5%"']),
+    ("between 10 and 20 per cent", ['"20 per cent"']),
+])
+def test_a_changed_range_in_a_point_s_text_is_caught(point, wrong):
+    facts, article = ranged("10-15 per cent", "$2-3 billion", point=point)
+    problems = run(facts, article).problems
+    assert [p.field for p in problems] == ["areas[0].points[0]"] * len(wrong)
+    assert [p.message.split(" is not stated")[0] for p in problems] == wrong
+    assert problems[0].message.endswith('it says "10 per cent", "15 per cent"')
+    assert problems[0].line == line_of(facts, "Tariffs will be cut by")
+
+
+def test_years_dates_and_compounds_with_hyphens_are_not_ranges():
+    article = ARTICLE_TEXT.replace("The two sides signed 9 agreements.",
+                                   "The two sides signed 9 agreements for FY 2024-25 on the two-day visit.")
+    facts = FACTS.replace("signed 9 agreements during the 1–3 March 2025 visit.",
+                          "signed 9 agreements for FY 2024-25 during the 1- 3 March 2025 two-day visit.")
+    assert run(facts, article).problems == ()

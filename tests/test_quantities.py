@@ -79,3 +79,39 @@ def test_the_date_stated_with_an_amount(text, date):
     amount = next(a for a in find_amounts(text, skip=[(m.start, m.end) for m in mentions]) if a.currency)
     found = date_of_amount(text, amount, mentions)
     assert (found.dates[0].iso() if found else None) == date
+
+
+@pytest.mark.parametrize("text, ends", [
+    ("cut by 10-15 per cent", [("10", None, True, "10 per cent"), ("15", None, True, "15 per cent")]),
+    ("cut by 10–15%", [("10", None, True, "10%"), ("15", None, True, "15%")]),
+    ("from 10 to 15 per cent", [("10", None, True, "10 per cent"), ("15", None, True, "15 per cent")]),
+    ("between 10 and 15 per cent", [("10", None, True, "10 per cent"), ("15", None, True, "15 per cent")]),
+    ("USD 2-3 billion", [("2000000000", "USD", False, "USD 2 billion"), ("3000000000", "USD", False, "USD 3 billion")]),
+    ("$2–3 billion a year", [("2000000000", "USD", False, "$2 billion a year"),
+                             ("3000000000", "USD", False, "$3 billion a year")]),
+    ("$2-3m", [("2000000", "USD", False, "$2m"), ("3000000", "USD", False, "$3m")]),
+    ("between $2 billion and $3 billion", [("2000000000", "USD", False, "$2 billion"),
+                                           ("3000000000", "USD", False, "$3 billion")]),
+    ("2-3 LNG cargoes a month", [("2", None, False, "2 LNG cargoes a month"), ("3", None, False, "3 LNG cargoes a month")]),
+    ("signed 4 agreements and 15 MoUs", [("4", None, False, "4 agreements"), ("15", None, False, "15 MoUs")]),
+    ("from $450 million to 2 per cent", [("450000000", "USD", False, "$450 million"), ("2", None, True, "2 per cent")]),
+])
+def test_each_end_of_a_range_has_what_the_range_writes_once(text, ends):
+    assert [(f"{a.value:f}", a.currency, a.percent, a.described) for a in find_amounts(text)] == ends
+
+
+@pytest.mark.parametrize("text, values", [
+    ("in FY 2024-25", []), ("in FY 2024–25", []), ("between 2023 and 2025", []),
+    ("+92-51-9204000", []), ("on 2024-07-20", []), ("COVID-19 cases", []),
+    ("a two-day visit", ["2"]), ("a 10-day visit", ["10"]),
+])
+def test_hyphens_in_years_codes_and_compounds_are_not_ranges(text, values):
+    dates = find_dates(text, PUBLISHED)
+    assert [f"{a.value:f}" for a in find_amounts(text, skip=[(d.start, d.end) for d in dates])] == values
+
+
+def test_a_range_of_days_is_a_date_not_two_numbers():
+    text = "talks on 11- 12 July 2024 and 11-12 July"
+    dates = find_dates(text, PUBLISHED)
+    assert [m.dates[-1].iso() for m in dates] == ["2024-07-12", "2024-07-12"]
+    assert find_amounts(text, skip=[(d.start, d.end) for d in dates]) == []
