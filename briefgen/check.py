@@ -344,11 +344,17 @@ class _Checker:
         qualifier = getattr(figure, "qualifier", None)  # issue 10 may add one: words or an enum
         qualifier = getattr(qualifier, "value", qualifier)
         if qualifier is None and figure.note:
+            # A schema-1 file keeps the qualifier in the note, alone ("over") or as capture
+            # quotes the article ("the article says “over $2 billion”"). Any other note is the
+            # analyst's own, e.g. "about USD 300 million" for an equivalent in another currency,
+            # and says nothing of this value's qualifier.
             from briefgen.quantities import QUALIFIERS
 
-            lowered = figure.note.lower()
+            note = figure.note.strip().lower().rstrip(".")
+            quoted = re.search(r"the article says [“\"](.+?)[”\"]", note)
+            words = quoted.group(1) if quoted else note if note in QUALIFIERS else ""
             qualifier = next((q for q in sorted(QUALIFIERS, key=len, reverse=True)
-                              if re.search(rf"\b{re.escape(q)}\b", lowered)), None)
+                              if re.search(rf"\b{re.escape(q)}\b", words)), None)
         ends = [figure.value] if figure.value is not None else [figure.min, figure.max]
         per = figure.per.strip().lower() if figure.per else None
         per = next((k for k, words in _PER_WORDS.items() if per in words), per) if per else None
