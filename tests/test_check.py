@@ -114,7 +114,7 @@ def test_a_supported_facts_file_passes():
     ("        note: over\n", "", "areas[0].figures[0]",
      '"USD 2 billion" has no qualifier, but paragraph 2 says "over $2 billion"'),
     # an analyst's note about another amount is not the figure's qualifier
-    ("        note: over\n", "        note: about EUR 1.8 billion at the time\n", "areas[0].figures[0]",
+    ("        note: over\n", "        note: trade today is about USD 500 million\n", "areas[0].figures[0]",
      '"USD 2 billion" has no qualifier, but paragraph 2 says "over $2 billion"'),
     ("Trade stands at about USD 500 million.", "Trade stands at more than USD 500 million.",
      "note.key_points[2]", '"more than USD 500 million" has "more than", but paragraph 2 says "about $500 million"'),
