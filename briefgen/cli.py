@@ -34,6 +34,15 @@ def _err(message: str) -> None:
     click.echo(message, err=True)
 
 
+def _printable(text: str, keep: str = "") -> str:
+    """Return ``text`` with control characters (but those in ``keep``) shown as ``\\x1b``-style
+    escapes, so a file name or template from elsewhere cannot drive the user's terminal."""
+    import unicodedata
+
+    return "".join(repr(c)[1:-1] if unicodedata.category(c) in ("Cc", "Cf", "Cs") and c not in keep
+                   else c for c in str(text))
+
+
 def _report(error: BriefgenError) -> None:
     for problem in error.problems:
         _err(f"error: {problem}")
@@ -216,7 +225,7 @@ class _Builder:
                 _err(f"warning: {warning}")
             for name, file, origin in result.templates:
                 # A templates/ folder shipped beside a facts file changes the note: say so.
-                _err(f"note: template {name} from {file} ({origin}), not the built-in")
+                _err(_printable(f"note: template {name} from {file} ({origin}), not the built-in"))
             for out in result.outputs:
                 click.echo(str(out))
             _err(f"built {path} in {time.perf_counter() - started:.2f} s")
@@ -318,7 +327,7 @@ def templates_list(template_dirs: tuple[Path, ...], facts_path: Path | None) -> 
     width = max((len(e.name) for e in entries), default=4)
     for entry in entries:
         note = " (overridden)" if entry.shadowed else ""
-        click.echo(f"{entry.name:<{width}}  {entry.origin + note:<24}  {entry.description}")
+        click.echo(_printable(f"{entry.name:<{width}}  {entry.origin + note:<24}  {entry.description}"))
 
 
 @templates.command("show")
@@ -333,11 +342,11 @@ def templates_show(name: str, template_dirs: tuple[Path, ...]) -> None:
     except BriefgenError as e:
         _report(e)
         sys.exit(e.exit_code)
-    click.echo(f"# {info.path} ({info.origin})")
+    click.echo(_printable(f"# {info.path} ({info.origin})"))
     if info.extends:
         click.echo(f"# extends: {', '.join(info.extends)}")
     click.echo(f"# variables: {', '.join(info.variables) or 'none'}")
-    click.echo(info.source, nl=not info.source.endswith("\n"))
+    click.echo(_printable(info.source, keep="\n\t"), nl=not info.source.endswith("\n"))
 
 
 @templates.command("export")

@@ -158,7 +158,28 @@ class TextTemplates:
                 jinja2.TemplateError) as e:
             raise TemplateError(f"the template failed: {type(e).__name__}: {e}", path=_where(template, name),
                                 line=_line(e, template)) from None
+        bad = _INVISIBLE.search(text)
+        if bad:
+            import unicodedata
+
+            raise TemplateError(
+                f"the template writes the invisible character U+{ord(bad.group()):04X} "
+                f"{unicodedata.name(bad.group(), '(a control character)')}",
+                path=_where(template, name),
+                hint="remove it: it would hide or reorder what the recipient reads",
+            )
         return " ".join(text.split()) if one_line else text.strip() + "\n"
+
+
+def _invisible():
+    import re
+
+    from briefgen.schema import FORBIDDEN_CHARACTERS
+
+    return re.compile(FORBIDDEN_CHARACTERS.pattern + "|[\u2028\u2029]")
+
+
+_INVISIBLE = _invisible()
 
 
 def _where(template, name: str) -> str:

@@ -124,8 +124,16 @@ def _decimal(value: Any) -> Decimal:
 
 
 def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    """Return a short repr of ``value`` for a message, without building the whole repr: a
+    template can hand a filter a list of lists of megabyte strings."""
+    import reprlib
+
+    shortener = reprlib.Repr()
+    shortener.maxstring = shortener.maxother = 60
+    shortener.maxlist = shortener.maxtuple = shortener.maxdict = 4
+    shortener.maxlevel = 2
+    text = shortener.repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _digits(d: Decimal, locale, minimum_fraction: int = 0) -> str:
@@ -158,7 +166,7 @@ def _scaled(d: Decimal, scale: str | None, auto: bool) -> tuple[Decimal, str | N
         return d, None
     if scale:
         if scale not in _SCALE_WORDS:
-            raise ValueError(f"scale must be one of none, {', '.join(_SCALE_WORDS)}; not {scale!r}")
+            raise ValueError(f"scale must be one of none, {', '.join(_SCALE_WORDS)}; not {_short(scale)}")
         return d.scaleb(-_SCALE_WORDS[scale]), scale
     if auto:
         for word in _AUTO_SCALES:
@@ -214,9 +222,9 @@ def format_money(value: Any, currency: str = "USD", style: str = "code", *, scal
     ISO 4217, or an unknown style or scale.
     """
     if not is_currency(str(currency)):
-        raise ValueError(f"{currency!r} is not an ISO 4217 currency code (such as USD, EUR, PKR)")
+        raise ValueError(f"{_short(currency)} is not an ISO 4217 currency code (such as USD, EUR, PKR)")
     if style not in ("code", "symbol"):
-        raise ValueError(f"style must be 'code' or 'symbol', not {style!r}")
+        raise ValueError(f"style must be 'code' or 'symbol', not {_short(style)}")
     return _money((_decimal(value),), currency, style, scale, _resolve(locale))
 
 
@@ -328,7 +336,7 @@ def format_date(value: Any) -> str:
         value = value.date()
     if isinstance(value, dt.date):
         return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
-    raise ValueError(f"expected a date, got {value!r}")
+    raise ValueError(f"expected a date, got {_short(value)}")
 
 
 def format_date_range(start: Any, end: Any = None) -> str:

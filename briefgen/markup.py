@@ -42,6 +42,10 @@ __all__ = ["parse", "ALLOWED_LINK_SCHEMES"]
 ALLOWED_LINK_SCHEMES = ("http://", "https://", "mailto:")
 MAX_TABLE_COLUMNS = 12
 """Most columns in one table: more cannot be read on a portrait page."""
+MAX_CHART_TEXT = 300
+"""Longest chart title, unit, bar label or caption, in characters (a facts file's line limit)."""
+MAX_CHART_VALUE = 1e21
+"""Largest value a chart draws (money may be up to 10^18 in the facts)."""
 MAX_CHART_BARS = 12
 """Most bars in one chart: more do not fit a page legibly (use the key-figures table)."""
 MAX_MARKDOWN_CHARS = 2_000_000
@@ -262,6 +266,13 @@ class _Builder:
         ):
             raise MarkupError(f"a chart has 1 to {MAX_CHART_BARS} bars, with values of 0 or more",
                               path=self.source, line=line)
+        if any(v > MAX_CHART_VALUE for _, v, _, _, _ in chart.bars):
+            raise MarkupError(f"a chart's values are at most {MAX_CHART_VALUE:g}", path=self.source, line=line,
+                              hint="write charts with the template function chart(figures, title)")
+        texts = [chart.title, chart.unit, *(t for label, _, _, caption, _ in chart.bars for t in (label, caption))]
+        if any(len(t) > MAX_CHART_TEXT for t in texts):
+            raise MarkupError(f"a chart's title, unit, labels and captions are at most {MAX_CHART_TEXT} characters "
+                              "each (they are laid out on one chart line)", path=self.source, line=line)
         return chart
 
     def table(self, node) -> Table:

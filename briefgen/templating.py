@@ -97,8 +97,8 @@ def _filter(fn, name: str):
     return wrapper
 
 
-class _FilterError(Exception):
-    pass
+class _FilterError(ValueError):
+    """A filter or template function refused its argument; the message names the filter."""
 
 
 def _natural_list(items: Any, conjunction: Any = "and") -> str:
@@ -403,7 +403,9 @@ def template_context(facts: FactsFile, *, date: dt.date | None = None) -> dict[s
         try:
             return people[person_id]
         except (KeyError, TypeError):
-            raise ValueError(f"person(): no one in people has the id {person_id!r}") from None
+            from briefgen.formatting import _short
+
+            raise ValueError(f"person(): no one in people has the id {_short(person_id)}") from None
 
     return {
         "facts": data,

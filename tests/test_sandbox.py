@@ -374,3 +374,47 @@ def test_definition_lists_count_towards_the_block_limit(tmp_path):
     result = run_cli("build", str(BUNDLED), "-o", str(tmp_path / "out"), "--format", "pdf",
                      "--template-dir", str(tmp_path), "--template", "t")
     assert result.returncode == 2 and "more than 5,000 blocks" in result.stderr
+
+
+def test_errors_never_build_the_repr_of_a_huge_value(tmp_path):
+    """A list of lists of megabyte strings handed to a filter: refused, message short, memory low."""
+    build_lists = ('{% set l = ["x" * 999999] %}{% set a = [l, l, l, l, l, l, l, l, l, l] %}'
+                   '{% set b = [a, a, a, a, a, a, a, a, a, a] %}{% set c = [b, b, b, b, b, b, b, b, b, b] %}')
+    for use in ("{{ person(c) }}", "{{ c|date }}", "{{ c|money }}", "{{ c|number }}"):
+        (tmp_path / "t.md.j2").write_text("---\ntitle: x\n---\n" + build_lists + use + "\n", encoding="utf-8")
+        result = run_cli("build", str(BUNDLED), "-o", str(tmp_path / "out"), "--format", "md",
+                         "--template-dir", str(tmp_path), "--template", "t")
+        assert result.returncode == 2, result.stderr[-300:]
+        assert len(result.stderr) < 2000
+
+
+@pytest.mark.parametrize("spec, message", [
+    ('{"title": "T", "unit": "USD", "bars": [{"label": "a", "value": "1e308", "caption": "c"}]}', "values are at most"),
+    ('{"title": "' + "x" * 5000 + '", "unit": "USD", "bars": [{"label": "a", "value": "1"}]}', "at most 300 characters"),
+])
+def test_hand_written_chart_blocks_are_bounded(tmp_path, spec, message):
+    (tmp_path / "t.md.j2").write_text("---\ntitle: x\n---\n```chart\n" + spec + "\n```\n", encoding="utf-8")
+    result = run_cli("build", str(BUNDLED), "-o", str(tmp_path / "out"), "--format", "pdf",
+                     "--template-dir", str(tmp_path), "--template", "t")
+    assert result.returncode == 2 and message in result.stderr, result.stderr[-300:]
+
+
+def test_templates_list_never_sends_terminal_escapes(tmp_path):
+    (tmp_path / "x.md.j2").write_text("{#- desc \x1b]0;pwned\x07 -#}\n---\ntitle: x\n---\n", encoding="utf-8")
+    listed = run_cli("templates", "list", "--template-dir", str(tmp_path))
+    shown = run_cli("templates", "show", "x", "--template-dir", str(tmp_path))
+    assert "\x1b" not in listed.stdout + shown.stdout and "\\x1b]0;pwned" in listed.stdout
+
+
+@pytest.mark.parametrize("stamp, message", [
+    ("Copy {{ copy }} {{ '\\u202e' }}{{ name }}", "the template writes the invisible character U+202E"),
+    ("Copy {{ [1]|date }}", "filter 'date'"),
+])
+def test_distribution_templates_are_held_to_the_same_rules(tmp_path, stamp, message):
+    (tmp_path / "copy-stamp.txt.j2").write_text(stamp + "\n", encoding="utf-8")
+    people = tmp_path / "people.csv"
+    people.write_text("name,role,organisation,email\nAisha Khan,Director,Ministry,aisha@example.org\n", encoding="utf-8")
+    result = run_cli("distribute", str(BUNDLED), "-r", str(people), "-o", str(tmp_path / "out"), "-f", "pdf",
+                     "--template-dir", str(tmp_path))
+    assert result.returncode == 2, result.stderr[-500:]
+    assert message in result.stderr and "Traceback" not in result.stderr
