@@ -523,6 +523,15 @@ def distribute(facts_path: Path, recipients_path: Path, out_dir: Path, options: 
 
     recipients, document, master, theme, copies, reserve, templates, warnings = prepare(
         facts_path, recipients_path, options)
+    if options.eml:
+        # The e-mail templates are tried on every recipient before anything is written, so a
+        # broken subject or body is exit 2 with no file left behind, like a broken stamp.
+        for c in copies:
+            if c.recipient is not None:
+                context = {**copy_context(c.recipient, len(recipients), document),
+                           "files": [f"{c.stem}.{fmt}" for fmt in c.formats]}
+                templates.render(SUBJECT_TEMPLATE, context)
+                templates.render(BODY_TEMPLATE, context, one_line=False)
     ensure_folder(out_dir)
     docx_base = None
     if "docx" in options.formats and any(c.recipient for c in copies if "docx" in c.formats):

@@ -418,3 +418,14 @@ def test_distribution_templates_are_held_to_the_same_rules(tmp_path, stamp, mess
                      "--template-dir", str(tmp_path))
     assert result.returncode == 2, result.stderr[-500:]
     assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_broken_email_template_stops_before_anything_is_written(tmp_path):
+    (tmp_path / "email-body.txt.j2").write_text("Dear {{ name }}, {{ 5|money('ZZZ') }}\n", encoding="utf-8")
+    people = tmp_path / "people.csv"
+    people.write_text("name,role,organisation,email\nAisha Khan,Director,Ministry,aisha@example.org\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = run_cli("distribute", str(BUNDLED), "-r", str(people), "-o", str(out), "-f", "pdf", "--eml",
+                     "--template-dir", str(tmp_path))
+    assert result.returncode == 2 and "email-body.txt.j2" in result.stderr, result.stderr[-400:]
+    assert not out.exists() or not any(out.iterdir())
