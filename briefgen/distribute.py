@@ -158,7 +158,9 @@ class TextTemplates:
                 jinja2.TemplateError) as e:
             raise TemplateError(f"the template failed: {type(e).__name__}: {e}", path=_where(template, name),
                                 line=_line(e, template)) from None
-        bad = _INVISIBLE.search(text)
+        from briefgen.schema import FORBIDDEN_IN_OUTPUT
+
+        bad = FORBIDDEN_IN_OUTPUT.search(text)
         if bad:
             import unicodedata
 
@@ -169,17 +171,6 @@ class TextTemplates:
                 hint="remove it: it would hide or reorder what the recipient reads",
             )
         return " ".join(text.split()) if one_line else text.strip() + "\n"
-
-
-def _invisible():
-    import re
-
-    from briefgen.schema import FORBIDDEN_CHARACTERS
-
-    return re.compile(FORBIDDEN_CHARACTERS.pattern + "|[\u2028\u2029]")
-
-
-_INVISIBLE = _invisible()
 
 
 def _where(template, name: str) -> str:

@@ -112,12 +112,11 @@ def _check_characters(rendered: Rendered, source: str) -> None:
     """Raise MarkupError, at the template line, for a character no note may carry (controls,
     zero-width and bidirectional marks, U+2028/U+2029) in what the template wrote: the facts
     are checked when loaded, the template's own text and expressions here."""
-    import re
     import unicodedata
 
-    from briefgen.schema import FORBIDDEN_CHARACTERS
+    from briefgen.schema import FORBIDDEN_IN_OUTPUT
 
-    found = re.search(FORBIDDEN_CHARACTERS.pattern + "|[\u2028\u2029]", rendered.markdown)
+    found = FORBIDDEN_IN_OUTPUT.search(rendered.markdown)
     if found is None:
         return
     char = found.group()

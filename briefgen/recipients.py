@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from briefgen.errors import BriefgenError, Problem, RecipientsError
-from briefgen.schema import FORBIDDEN_CHARACTERS
+from briefgen.schema import FORBIDDEN_IN_OUTPUT
 
 __all__ = ["Recipient", "load_recipients", "parse_recipients", "COPY_FORMATS", "MAX_RECIPIENTS"]
 
@@ -35,7 +35,7 @@ _ALIASES = {"organization": "organisation", "e-mail": "email", "mail": "email", 
 # Characters a name must never carry: controls and line breaks (they would break the stamp, a
 # file name or a mail header) and bidirectional overrides (they make text read differently
 # from how it is stored, e.g. in a file name).
-_FORBIDDEN = re.compile("[\t\n\r\u2028\u2029]|" + FORBIDDEN_CHARACTERS.pattern)
+_FORBIDDEN = re.compile("[\t\n\r]|" + FORBIDDEN_IN_OUTPUT.pattern)
 
 
 @dataclass(frozen=True)

@@ -193,45 +193,37 @@ def charge(value: Any, what: str) -> Any:
     return value
 
 
-def text_size(value: Any, limit: int = MAX_VALUE_CHARS) -> int:
-    """Return about how many characters ``value`` takes as text (``str()`` or JSON), counting
-    containers item by item; stops counting once past ``limit``, so it costs at most O(limit)."""
+def _measure(value: Any, limit: int, as_text: bool) -> int:
+    """Walk ``value`` and its containers, adding each part's weight, until past ``limit``."""
     total = 0
     stack = [value]
     while stack and total <= limit:
         item = stack.pop()
         if isinstance(item, str):
-            total += len(item) + 2
+            total += len(item) + 2 if as_text else max(len(item), 1)
         elif isinstance(item, Mapping):
-            total += 10 + 4 * len(item)
-            stack.extend(item.keys())
+            total += 10 + 4 * len(item) if as_text else 1
+            if as_text:
+                stack.extend(item.keys())
             stack.extend(item.values())
         elif isinstance(item, (list, tuple)):
-            total += 2 + 2 * len(item)
+            total += 2 + 2 * len(item) if as_text else 1
             stack.extend(item)
         else:
-            total += 24
+            total += 24 if as_text else 1
     return total
+
+
+def text_size(value: Any, limit: int = MAX_VALUE_CHARS) -> int:
+    """Return about how many characters ``value`` takes as text (``str()`` or JSON), counting
+    containers item by item; stops counting once past ``limit``, so it costs at most O(limit)."""
+    return _measure(value, limit, as_text=True)
 
 
 def deep_count(value: Any, limit: int = MAX_VALUE_CHARS) -> int:
     """Return how many items ``value`` holds counted all the way down (a scalar counts 1, a
     string its length); stops counting once past ``limit``."""
-    total = 0
-    stack = [value]
-    while stack and total <= limit:
-        item = stack.pop()
-        if isinstance(item, str):
-            total += max(len(item), 1)
-        elif isinstance(item, Mapping):
-            total += 1
-            stack.extend(item.values())
-        elif isinstance(item, (list, tuple)):
-            total += 1
-            stack.extend(item)
-        else:
-            total += 1
-    return total
+    return _measure(value, limit, as_text=False)
 
 
 def check_format_size(fmt: Any, args: tuple[Any, ...], what: str) -> None:

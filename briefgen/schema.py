@@ -85,6 +85,9 @@ _FORBIDDEN = re.compile(
 FORBIDDEN_CHARACTERS = _FORBIDDEN
 """Characters no text may carry: controls, zero-width characters, bidirectional marks and
 overrides, non-characters and lone surrogates (a compiled pattern)."""
+FORBIDDEN_IN_OUTPUT = re.compile(_FORBIDDEN.pattern + "|[\u2028\u2029]")
+"""``FORBIDDEN_CHARACTERS`` plus the Unicode line and paragraph separators: what no template may
+write into a note, a stamp or an e-mail."""
 
 
 def _clean_text(value: str, limit: int = MAX_TEXT) -> str:
