@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import click
+from dataclasses import dataclass
 
 from briefgen import __version__
 from briefgen.errors import BriefgenError
@@ -149,11 +150,14 @@ class _Builder:
         self.check_source: Path | None = None  # --check-source ARTICLE
         self.check = True  # False: --no-check
         self.show_sources = False  # --show-sources
+        self._theme = None
 
-    def check_against_source(self, path: Path) -> int:
+    def check_against_source(self, path: Path, err=None) -> int:
         """Return 0 if ``path`` may be built: its facts are supported by the article given with
         --check-source or named by its source.path (or neither is given); else report and
-        return the exit status (1 unsupported facts, 2 bad input)."""
+        return the exit status (1 unsupported facts, 2 bad input). Messages go to ``err`` (one
+        line a call; default: stderr)."""
+        err = err or _err
         if not self.check:
             return 0
         from briefgen.check import check_file
@@ -166,31 +170,32 @@ class _Builder:
                     return 0
             report = check_file(path, self.check_source)
         except BriefgenError as e:
-            _report(e)
+            for problem in e.problems:
+                err(f"error: {problem}")
             return e.exit_code
         if report.ok:
             return 0
         for problem in report.problems:
-            _err(f"error: {problem}")
-        _err(f"error: {path}: not built: {report.summary()} "
+            err(f"error: {problem}")
+        err(f"error: {path}: not built: {report.summary()} "
              "(fix the facts, or build with --no-check to skip the check)")
         return 1
 
-    def build_all(self, facts: tuple[Path, ...]) -> int:
-        from briefgen.pipeline import build as run_build
-        from briefgen.themefile import default_theme, load_theme
+    def build_all(self, facts: tuple[Path, ...], jobs: int = 1) -> int:
+        """Build every file of ``facts`` (``jobs`` processes at once when there are several);
+        print the outputs written, warnings, and, at the end, each failed file's errors.
+        Return the exit status: the highest of the files'."""
+        from briefgen.pipeline import output_path
 
         try:
-            theme = load_theme(self.theme_path) if self.theme_path else default_theme()
+            self.theme()
         except BriefgenError as e:
             _report(e)
             return e.exit_code
         status = 0
         claimed: dict[Path, Path] = {}
+        todo: list[Path] = []
         for path in facts:
-            started = time.perf_counter()
-            from briefgen.pipeline import output_path
-
             # Compared without case: on Windows and macOS, X.pdf and x.pdf are one file.
             target = Path(str(output_path(path, self.out_dir, "x").with_suffix("")).lower())
             if target in claimed and claimed[target] != path:
@@ -199,37 +204,143 @@ class _Builder:
                 status = max(status, 2)
                 continue
             claimed[target] = path
-            refused = self.check_against_source(path)
-            if refused:
-                status = max(status, refused)
-                continue
-            try:
-                result = run_build(path, self.out_dir, formats=self.formats, template=self.template,
-                                   template_dirs=self.template_dirs, date=self.date, theme=theme,
-                                   missing_glyphs=self.missing_glyphs, show_sources=self.show_sources)
-            except BriefgenError as e:
-                _report(e)
-                status = max(status, e.exit_code)
-                continue
-            except Exception:
-                if self.obj.debug:
-                    import traceback
-
-                    traceback.print_exc()
-                _err(f"error: {path}: unexpected failure (a bug in briefgen); "
-                     + ("please report the traceback above" if self.obj.debug
-                        else "run 'briefgen --debug build ...' to see the traceback"))
-                status = max(status, EXIT_BUG)
-                continue
-            for warning in result.warnings:
-                _err(f"warning: {warning}")
-            for name, file, origin in result.templates:
-                # A templates/ folder shipped beside a facts file changes the note: say so.
-                _err(_printable(f"note: template {name} from {file} ({origin}), not the built-in"))
-            for out in result.outputs:
-                click.echo(str(out))
-            _err(f"built {path} in {time.perf_counter() - started:.2f} s")
+            todo.append(path)
+        if len(todo) <= 1 or jobs <= 1:
+            for path in todo:
+                outcome = self.build_one(path)
+                _show(outcome, errors=True)
+                status = max(status, outcome.status)
+            return status
+        failed: dict[Path, _Outcome] = {}
+        bar = _ProgressBar("building notes")
+        with bar:
+            for outcome in _build_parallel(self, todo, jobs, bar.start):
+                _show(outcome, errors=False, console=bar.progress.console if bar.progress else None)
+                if outcome.status:
+                    failed[outcome.path] = outcome
+        for path in todo:  # the failures, in the order given, once the bar is gone
+            if path in failed:
+                _show(failed[path], errors=True, done=False)
+                status = max(status, failed[path].status)
+        if failed:
+            _err(f"{len(failed)} of {len(todo)} notes failed (errors above); the others were built")
         return status
+
+    def theme(self):
+        """Return the theme (loaded once per process). Raises ThemeError."""
+        if self._theme is None:
+            from briefgen.themefile import default_theme, load_theme
+
+            self._theme = load_theme(self.theme_path) if self.theme_path else default_theme()
+        return self._theme
+
+    def __getstate__(self) -> dict:
+        # Sent to worker processes: each loads the theme itself (fonts are not picklable).
+        return {**self.__dict__, "_theme": None}
+
+    def build_one(self, path: Path) -> _Outcome:
+        """Build one facts file; return what to print and its exit status (never raises for
+        the user's input or a bug: both become the outcome's errors)."""
+        from briefgen.pipeline import build as run_build
+
+        started = time.perf_counter()
+        errors: list[str] = []
+        refused = self.check_against_source(path, errors.append)
+        if refused:
+            return _Outcome(path, refused, errors=tuple(errors))
+        try:
+            result = run_build(path, self.out_dir, formats=self.formats, template=self.template,
+                               template_dirs=self.template_dirs, date=self.date, theme=self.theme(),
+                               missing_glyphs=self.missing_glyphs, show_sources=self.show_sources)
+        except BriefgenError as e:
+            return _Outcome(path, e.exit_code, errors=tuple(f"error: {p}" for p in e.problems))
+        except Exception:
+            trace = ""
+            if self.obj.debug:
+                import traceback
+
+                trace = traceback.format_exc().rstrip("\n") + "\n"
+            return _Outcome(path, EXIT_BUG, errors=(
+                trace + f"error: {path}: unexpected failure (a bug in briefgen); "
+                + ("please report the traceback above" if self.obj.debug
+                   else "run 'briefgen --debug build ...' to see the traceback"),))
+        notes = [f"warning: {w}" for w in result.warnings]
+        # A templates/ folder shipped beside a facts file changes the note: say so.
+        notes += [_printable(f"note: template {name} from {file} ({origin}), not the built-in")
+                  for name, file, origin in result.templates]
+        return _Outcome(path, 0, tuple(str(out) for out in result.outputs), tuple(notes),
+                        f"built {path} in {time.perf_counter() - started:.2f} s")
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What building one facts file gave: exit status, output paths (stdout), warnings and
+    notes (stderr), errors (stderr), and the closing "built ... in" line."""
+
+    path: Path
+    status: int
+    outputs: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    done: str = ""
+    errors: tuple[str, ...] = ()
+
+
+def _show(outcome: _Outcome, *, errors: bool, done: bool = True, console=None) -> None:
+    """Print ``outcome``: warnings and notes, errors (when ``errors``), outputs, the done line.
+    With a progress bar's ``console``, printed above the bar."""
+    lines = [(True, n) for n in outcome.notes] + [(True, e) for e in outcome.errors if errors]
+    lines += [(False, o) for o in outcome.outputs] + ([(True, outcome.done)] if outcome.done and done else [])
+    for to_err, line in lines:
+        if console is not None:
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
+        elif to_err:
+            _err(line)
+        else:
+            click.echo(line)
+
+
+_WORKER: dict = {}
+
+
+def _init_worker(builder: _Builder) -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process handles Ctrl-C
+    _WORKER["builder"] = builder
+
+
+def _worker_build(path: Path) -> _Outcome:
+    return _WORKER["builder"].build_one(path)
+
+
+def _build_parallel(builder: _Builder, paths: list[Path], jobs: int, progress_start):
+    """Yield the outcome of each of ``paths`` as it is built, in ``jobs`` worker processes.
+
+    Workers are started with ``spawn`` (the same on every platform, and safe with the threads a
+    progress bar runs); each loads the theme and fonts once and builds many files. On Ctrl-C,
+    pending files are cancelled and running ones finish their atomic writes."""
+    import concurrent.futures as cf
+    import multiprocessing
+
+    pool = cf.ProcessPoolExecutor(max_workers=min(jobs, len(paths)),
+                                  mp_context=multiprocessing.get_context("spawn"),
+                                  initializer=_init_worker, initargs=(builder,))
+    try:
+        futures = {pool.submit(_worker_build, path): path for path in paths}
+        advance = progress_start(len(paths))
+        for future in cf.as_completed(futures):
+            path = futures[future]
+            try:
+                outcome = future.result()
+            except Exception as e:  # the worker process died
+                outcome = _Outcome(path, EXIT_BUG, errors=(
+                    f"error: {path}: the worker process building it failed: {e}",))
+            advance()
+            yield outcome
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 @cli.command()
@@ -243,15 +354,20 @@ class _Builder:
 @click.option("--show-sources", is_flag=True,
               help="Mark each point, figure, milestone and quotation with a superscript reference to "
                    "its article paragraph, listed in closing source notes (PDF and DOCX).")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=None,
+              help="Notes built in parallel processes when several FACTS files are given "
+                   "(default: the number of CPUs, at most 8).")
 def build(obj: _Context, facts: tuple[Path, ...], out_dir: Path, formats: tuple[str, ...],
           template: str | None, template_dirs: tuple[Path, ...], theme_path: Path | None,
           missing_glyphs: str, date: dt.datetime | None, check_source: Path | None, no_check: bool,
-          show_sources: bool) -> None:
+          show_sources: bool, jobs: int | None) -> None:
     """Build the briefing note of each FACTS file (YAML).
 
     Writes OUTPUT/<name>.<format> for each format and prints the paths written. Every output is
-    written atomically: a failed build leaves earlier outputs as they were. Exit status 1 when a
-    note was refused because a fact is not supported by its article.
+    written atomically: a failed build leaves earlier outputs as they were. Several FACTS files
+    are built in --jobs processes (a progress bar on a terminal); the errors of the files that
+    failed are listed at the end, the others are built. Exit status 1 when a note was refused
+    because a fact is not supported by its article, else the highest of the files'.
     """
     if check_source is not None and no_check:
         raise click.UsageError("--check-source and --no-check exclude each other")
@@ -260,7 +376,7 @@ def build(obj: _Context, facts: tuple[Path, ...], out_dir: Path, formats: tuple[
     builder.check = not no_check
     builder.show_sources = show_sources
     try:
-        status = builder.build_all(facts)
+        status = builder.build_all(facts, jobs or _default_jobs())
     except KeyboardInterrupt:
         _err("interrupted: outputs not yet written were left as they were")
         sys.exit(130)
