@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import types
 import typing
 from pathlib import Path
@@ -52,7 +53,7 @@ def parse_facts(text: str, path: str = "<facts>", *, warnings: list[str] | None 
 
     Raises FactsError and fills ``warnings`` as ``load_facts`` does.
     """
-    data, positions = load_yaml(text, path)
+    data, positions = _load_yaml_once(text, path)
     if data is None:
         raise FactsError(
             "the file is empty (or only comments)",
@@ -99,6 +100,14 @@ def parse_facts(text: str, path: str = "<facts>", *, warnings: list[str] | None 
     if warnings is not None:
         warnings.extend(str(p) for p in odd)
     return facts
+
+
+@functools.lru_cache(maxsize=2)
+def _load_yaml_once(text: str, path: str) -> tuple[object, Positions]:
+    """``load_yaml``, remembered for the last two files: ``briefgen build`` reads a facts file
+    twice in a row (to see whether its article is named for the check, then to build it), and
+    pure-Python YAML is the slower half of loading. Nothing here changes the data it returns."""
+    return load_yaml(text, path)
 
 
 def reference_problems(data: dict, positions: Positions, path: str) -> list[Problem]:
