@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import os
 import re
 from dataclasses import dataclass
@@ -145,6 +146,7 @@ def make_environment(search_path: list[Path] | list[tuple[Path, str]]):
     folders = [(Path(p), "template dir") if not isinstance(p, tuple) else p for p in search_path]
     env = BriefSandbox(
         loader=BoundedLoader(folders),
+        bytecode_cache=_compiled_templates(),
         undefined=StrictUndefined,
         autoescape=True,
         finalize=_finalize,
@@ -157,6 +159,36 @@ def make_environment(search_path: list[Path] | list[tuple[Path, str]]):
     # survive the front matter's YAML. Records, decimals and dates print as JSON data.
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False, "default": _json_default}
     return env
+
+
+@functools.cache
+def _compiled_templates():
+    """Return this process's cache of compiled templates (a ``jinja2.BytecodeCache`` in memory).
+
+    Compiling is half of filling a template; a batch or ``watch`` fills the same ones again.
+    Jinja keys an entry by template name and file and reuses it only while the file's text is
+    the same (a SHA-1 checksum), so an edited template is compiled afresh. The loader still
+    reads every template (the sandbox's bounded reader; ``loaded`` stays exact), and the code
+    is the sandbox's own: every environment made here is a ``BriefSandbox`` of the same
+    settings, so the cached code is what it would compile."""
+    import jinja2
+
+    class Compiled(jinja2.BytecodeCache):
+        LIMIT = 256  # templates remembered; then it starts again
+
+        def __init__(self) -> None:
+            self.code: dict[str, bytes] = {}
+
+        def load_bytecode(self, bucket) -> None:
+            if bucket.key in self.code:
+                bucket.bytecode_from_string(self.code[bucket.key])
+
+        def dump_bytecode(self, bucket) -> None:
+            if len(self.code) >= self.LIMIT:
+                self.code.clear()
+            self.code[bucket.key] = bucket.bytecode_to_string()
+
+    return Compiled()
 
 
 def _json_default(value: Any) -> Any:
@@ -593,7 +625,7 @@ def _check_block_names(env, template) -> None:
 
     def parent_of(tmpl):
         source, filename, _ = env.loader.get_source(env, tmpl.name)
-        tree = env.parse(source, tmpl.name, filename)
+        tree = _parsed(env, source, tmpl.name, filename)
         extends = tree.find(nodes.Extends)
         if extends is None or not isinstance(extends.template, nodes.Const):
             return None, tree
@@ -617,6 +649,20 @@ def _check_block_names(env, template) -> None:
                 path=template.filename, line=block.lineno,
                 hint=f"did you mean {close[0]!r}?" if close else f"blocks: {', '.join(sorted(known))}",
             )
+
+
+_TREES: dict[tuple, Any] = {}
+
+
+def _parsed(env, source: str, name: str, filename: str):
+    """Return ``env.parse(source, name, filename)``, remembered by text and lexer settings (the
+    tree is only read)."""
+    key = (source, name, filename, env.lexer)
+    if key not in _TREES:
+        if len(_TREES) >= 256:
+            _TREES.clear()
+        _TREES[key] = env.parse(source, name, filename)
+    return _TREES[key]
 
 
 def _own_nested_blocks(tree, block) -> set[str]:
