@@ -42,6 +42,32 @@ from briefgen.theme import Theme
 
 __all__ = ["render_pdf"]
 
+
+@functools.cache
+def _paragraph_class():
+    """Return reportlab's Paragraph, laid out once per width.
+
+    A paragraph is wrapped (its lines broken) to measure the room a heading and what follows
+    need (``_room``), then again by the frame that places it, and again when a page break is
+    weighed: three times the line breaking. ``wrap`` depends only on the width (reportlab's
+    own state after it, ``blPara`` and ``height``, is the same for the same width), so a second
+    call at the width of the last one returns the same size without breaking the lines again,
+    as long as the lines broken then are still the paragraph's (``split`` may drop them)."""
+    from reportlab.platypus import Paragraph
+
+    class OnceParagraph(Paragraph):
+        _laid_out: tuple | None = None
+
+        def wrap(self, availWidth, availHeight):
+            done = self._laid_out
+            if done is not None and done[0] == availWidth and getattr(self, "blPara", None) is done[2]:
+                return done[1]
+            size = super().wrap(availWidth, availHeight)
+            self._laid_out = (availWidth, size, self.blPara)
+            return size
+
+    return OnceParagraph
+
 MM = 72 / 25.4  # points per millimetre
 SHORT_LIST = 6
 """Lists of at most this many items are kept on one page when they fit in ``KEEP_WHOLE`` of it."""
@@ -375,7 +401,7 @@ class _Flowables:
         return min(total, self.frame_height * 0.45) if cap else total
 
     def block(self, block: Block, width: float, depth: int = 0) -> list:
-        from reportlab.platypus import Paragraph as P
+        P = _paragraph_class()
 
         match block:
             case Heading(level, children):
@@ -410,7 +436,7 @@ class _Flowables:
         """Return list items as bulleted paragraphs (plain paragraphs, unlike ListFlowable, can
         be kept with a heading and obey widow and orphan control)."""
         from reportlab.lib.styles import ParagraphStyle
-        from reportlab.platypus import Paragraph as P
+        P = _paragraph_class()
 
         step = self.theme.base_size_pt * 1.5
         base = self.styles["item"]
@@ -440,7 +466,7 @@ class _Flowables:
 
     def table(self, table: Table, width: float):
         from reportlab.lib.colors import HexColor
-        from reportlab.platypus import Paragraph as P
+        P = _paragraph_class()
         from reportlab.platypus import Table as T
         from reportlab.platypus import TableStyle
 
@@ -474,7 +500,7 @@ class _Flowables:
 
     def quote(self, inner, attribution, width: float):
         from reportlab.lib.colors import HexColor
-        from reportlab.platypus import Paragraph as P
+        P = _paragraph_class()
         from reportlab.platypus import Table as T
         from reportlab.platypus import TableStyle
 
@@ -502,7 +528,7 @@ class _Flowables:
 
     def definitions(self, items, width: float):
         from reportlab.lib.colors import HexColor
-        from reportlab.platypus import Paragraph as P
+        P = _paragraph_class()
         from reportlab.platypus import Table as T
         from reportlab.platypus import TableStyle
 
