@@ -167,6 +167,10 @@ _RANGE_TO = re.compile(r"\s+to\s+", re.IGNORECASE)
 _RANGE_AND = re.compile(r"\s+and\s+", re.IGNORECASE)
 _BETWEEN = re.compile(r"\bbetween\s+$", re.IGNORECASE)
 _YEAR_SPAN = re.compile(r"(?<![\w.,])(?:19|20)\d{2}\s?[-‐‑–—/]\s?$")
+_YEAR_SPAN_CHARS = 7
+"""The longest text ``_YEAR_SPAN`` matches ("2024 – "): searched for in that many characters
+before a number, not from the start of the text (which made a text of many numbers quadratic;
+the look-behind still sees the character before)."""
 
 
 def _range_text(text: str) -> str:
@@ -263,7 +267,7 @@ def find_amounts(text: str, *, skip: list[tuple[int, int]] | None = None) -> lis
         except (KeyError, InvalidOperation):
             continue
         if (not word and not currency and not m.group("pct") and not m.group("scale") and len(raw) <= 2
-                and _YEAR_SPAN.search(probe, 0, m.start("num"))):
+                and _YEAR_SPAN.search(probe, max(0, m.start("num") - _YEAR_SPAN_CHARS), m.start("num"))):
             continue  # the "25" of "FY 2024–25"
         qualifier = m.group("qual").lower() if m.group("qual") else None
         if qualifier == "some" and not word and number < 2:
