@@ -140,6 +140,7 @@ def make_environment(search_path: list[Path] | list[tuple[Path, str]]):
     """
     from jinja2 import StrictUndefined
 
+    from briefgen.jinjaspace import KeepLineBreaks
     from briefgen.sandbox import BoundedLoader, BriefSandbox
 
     folders = [(Path(p), "template dir") if not isinstance(p, tuple) else p for p in search_path]
@@ -148,9 +149,12 @@ def make_environment(search_path: list[Path] | list[tuple[Path, str]]):
         undefined=StrictUndefined,
         autoescape=True,
         finalize=_finalize,
+        # A line holding only tags prints nothing; a tag ending a line of text keeps its line
+        # break (briefgen.jinjaspace; docs/customizing-templates.md, "Whitespace").
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=[KeepLineBreaks],
     )
     env.add_filters(FILTERS)
     # Characters outside the BMP stay characters: escaped as surrogate pairs, they do not
@@ -594,6 +598,7 @@ def _check_block_names(env, template) -> None:
     def parent_of(tmpl):
         source, filename, _ = env.loader.get_source(env, tmpl.name)
         tree = env.parse(source, tmpl.name, filename)
+        _check_text_outside_blocks(tree, filename)
         extends = tree.find(nodes.Extends)
         if extends is None or not isinstance(extends.template, nodes.Const):
             return None, tree
@@ -617,6 +622,43 @@ def _check_block_names(env, template) -> None:
                 path=template.filename, line=block.lineno,
                 hint=f"did you mean {close[0]!r}?" if close else f"blocks: {', '.join(sorted(known))}",
             )
+
+
+def _check_text_outside_blocks(tree, filename: str | None) -> None:
+    """Raise TemplateError naming the line of the first text or ``{{ value }}`` that template
+    ``tree`` (one that extends another) has outside its blocks: Jinja drops it without a word."""
+    from jinja2 import nodes
+
+    if tree.find(nodes.Extends) is None:
+        return
+
+    def outputs(node):
+        if isinstance(node, (nodes.Block, nodes.Macro, nodes.CallBlock)):
+            return
+        if isinstance(node, nodes.Output):
+            yield node
+            return
+        for child in node.iter_child_nodes():
+            yield from outputs(child)
+
+    for body in tree.body:
+        for output in outputs(body):
+            for part in output.nodes:
+                if isinstance(part, nodes.TemplateData):
+                    if not part.data.strip():
+                        continue
+                    text = part.data
+                    line = output.lineno + text[:len(text) - len(text.lstrip())].count("\n")
+                    shown = text.strip().splitlines()[0][:60]
+                else:
+                    line, shown = part.lineno, "{{ ... }}"
+                raise TemplateError(
+                    f"text outside any block ({shown!r}): a template that extends another prints "
+                    "only its blocks, so this would be lost",
+                    path=filename, line=line,
+                    hint="put it inside a block, e.g. {% block purpose %}...{% endblock %}; "
+                         "'briefgen templates show base' lists the blocks",
+                )
 
 
 def _own_nested_blocks(tree, block) -> set[str]:
