@@ -352,18 +352,24 @@ def templates_show(name: str, template_dirs: tuple[Path, ...]) -> None:
 @templates.command("export")
 @click.argument("name")
 @click.argument("folder", required=False, type=click.Path(path_type=Path))
-@click.option("--force", is_flag=True, help="Overwrite a file of the same name in FOLDER.")
-def templates_export(name: str, folder: Path | None, force: bool) -> None:
-    """Copy template NAME into FOLDER for editing (default: your user template folder, which is
-    on the search path, so the copy takes effect at once). Never overwrites without --force."""
+@click.option("--force", is_flag=True, help="Overwrite files of the same names in FOLDER.")
+@click.option("--flatten/--no-flatten", default=None,
+              help="Merge the template and every template it extends into one file to edit "
+                   "(the default when it extends another), or copy each file of the chain with a "
+                   "README.txt saying which file holds what.")
+def templates_export(name: str, folder: Path | None, force: bool, flatten: bool | None) -> None:
+    """Write template NAME into FOLDER for editing (default: your user template folder, which is
+    on the search path, so the copy takes effect at once). A template that extends another is
+    flattened into one file holding the whole note. Never overwrites without --force."""
     from briefgen.templates import export_template
 
     try:
-        target = export_template(name, folder, force=force)
+        written = export_template(name, folder, force=force, flatten=flatten)
     except BriefgenError as e:
         _report(e)
         sys.exit(e.exit_code)
-    click.echo(str(target))
+    for target in written:
+        click.echo(_printable(str(target)))
 
 
 # --- distribute and verify ---------------------------------------------------------------------

@@ -383,6 +383,12 @@ def note_locale(facts: FactsFile) -> str:
     return facts.note.locale or facts.source.language or "en"
 
 
+CONTEXT_VARIABLES = ("facts", "note", "source", "event", "people", "areas", "quotes", "classification",
+                     "figures", "headline_figures", "note_date", "locale", "version", "person", "chart",
+                     "chart_groups")
+"""The names ``template_context`` gives every template (``templates show`` lists those a template uses)."""
+
+
 def template_context(facts: FactsFile, *, date: dt.date | None = None) -> dict[str, Any]:
     """Return the variables every template gets: plain, read-only data only.
 

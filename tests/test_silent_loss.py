@@ -1,0 +1,124 @@
+"""Issue 14: nothing the user wrote is silently lost (template text, facts text, outputs).
+
+Each test replays a case of the issue and asserts the right outcome: the text kept, or a non-zero
+exit with a message naming file:line, and nothing written.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from briefgen.cli import cli
+from conftest import BUNDLED, NOTE_DATE, docx_text, pdf_text
+
+FACTS = BUNDLED.read_text(encoding="utf-8")
+
+
+def briefgen(*args: str, cwd: Path | None = None):
+    """Run the CLI in-process; return the click Result (exit_code, stdout, stderr)."""
+    import os
+
+    runner = CliRunner()
+    old = os.getcwd()
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        return runner.invoke(cli, list(args), catch_exceptions=False)
+    finally:
+        os.chdir(old)
+
+
+def build_md(tmp_path: Path, template_dir: Path, template: str, facts: Path = BUNDLED):
+    out = tmp_path / "out"
+    result = briefgen("build", str(facts), "--template-dir", str(template_dir), "-t", template,
+                      "-f", "md", "-o", str(out), "--date", NOTE_DATE.isoformat(), "--no-check")
+    md = out / (facts.stem + ".md")
+    return result, (md.read_text(encoding="utf-8") if md.exists() else None)
+
+
+# --- templates -------------------------------------------------------------------------------
+
+def test_an_inline_tag_at_the_end_of_a_line_keeps_its_line_break(tmp_path):
+    (tmp_path / "ws.md.j2").write_text(
+        '{% extends "base.md.j2" %}\n{% block purpose %}\n## Purpose\n\n'
+        "- Partners: {% for p in event.countries %}{{ p }}{% if not loop.last %}, {% endif %}{% endfor %}\n"
+        "- Second bullet\n1. one\n2. two {% if true %}x{% endif %}\n3. three\n"
+        "{% for p in event.countries %}\n| {{ p }} |\n{% endfor %}\n{% endblock %}\n", encoding="utf-8")
+    result, md = build_md(tmp_path, tmp_path, "ws")
+    assert result.exit_code == 0, result.stderr
+    assert "- Partners: Azerbaijan, Pakistan\n- Second bullet\n1. one\n2. two x\n3. three\n" in md
+    # a line holding only a tag still prints nothing (table rows stay together)
+    assert "| Azerbaijan |\n| Pakistan |\n" in md
+
+
+def test_the_line_break_rule_leaves_author_whitespace_control_alone():
+    from briefgen.jinjaspace import keep_line_breaks
+
+    assert keep_line_breaks("a {% if x %}\n") == "a {% if x +%}\n"
+    assert keep_line_breaks("{% if x %}\n") == "{% if x %}\n"
+    assert keep_line_breaks("a {% if x -%}\n") == "a {% if x -%}\n"
+    assert keep_line_breaks("a\n{%- endif %}\n") == "a\n{%- endif %}\n"
+    assert keep_line_breaks("{{ v }}{# c #}\n") == "{{ v }}{# c +#}\n"
+    assert keep_line_breaks('{{ "%}" }} {% if x %}\n') == '{{ "%}" }} {% if x +%}\n'
+
+
+def test_text_outside_blocks_in_a_child_template_is_an_error_naming_its_line(tmp_path):
+    (tmp_path / "lost.md.j2").write_text(
+        '{#- mine -#}\n{% extends "briefing-note.md.j2" %}\n\nPlease note: added by the office.\n\n'
+        "{% block footer %}x{% endblock %}\n", encoding="utf-8")
+    result, md = build_md(tmp_path, tmp_path, "lost")
+    assert result.exit_code == 2 and md is None
+    assert f"{tmp_path / 'lost.md.j2'}:4: text outside any block ('Please note: added by the office.')" in result.stderr
+    (tmp_path / "lost2.md.j2").write_text('{% extends "base.md.j2" %}\n{% if true %}\n{{ note.to }}\n{% endif %}\n',
+                                          encoding="utf-8")
+    result, md = build_md(tmp_path, tmp_path, "lost2")
+    assert result.exit_code == 2 and "lost2.md.j2:3: text outside any block" in result.stderr
+
+
+@pytest.mark.parametrize("name", ["briefing-note", "one-pager", "memo"])
+def test_export_flattens_a_built_in_into_one_file_that_renders_the_same(tmp_path, name):
+    folder = tmp_path / "house"
+    result = briefgen("templates", "export", name, str(folder))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == [str(folder / f"{name}.md.j2")]
+    flat = (folder / f"{name}.md.j2").read_text(encoding="utf-8")
+    assert not re.search(r"^{% extends", flat, re.M) and "{% block summary %}" in flat
+    ours, mine = build_md(tmp_path / "a", folder, name)
+    builtin = briefgen("build", str(BUNDLED), "-t", name, "-f", "md", "-o", str(tmp_path / "b"),
+                       "--date", NOTE_DATE.isoformat(), "--no-check")
+    assert ours.exit_code == 0 and builtin.exit_code == 0
+    assert mine == (tmp_path / "b" / f"{BUNDLED.stem}.md").read_text(encoding="utf-8")
+
+
+def test_a_paragraph_added_to_the_exported_template_is_printed(tmp_path):
+    folder = tmp_path / "house"
+    assert briefgen("templates", "export", "briefing-note", str(folder)).exit_code == 0
+    path = folder / "briefing-note.md.j2"
+    text = path.read_text(encoding="utf-8").replace(
+        "## Purpose\n", "## Purpose\n\nAdded by the office: handle with care.\n", 1)
+    path.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    result = briefgen("build", str(BUNDLED), "--template-dir", str(folder), "-o", str(out), "--no-check")
+    assert result.exit_code == 0, result.stderr
+    for text in (pdf_text(out / f"{BUNDLED.stem}.pdf"), docx_text(out / f"{BUNDLED.stem}.docx")):
+        assert "Added by the office: handle with care." in text
+
+
+def test_export_no_flatten_copies_the_chain_with_a_readme(tmp_path):
+    result = briefgen("templates", "export", "memo", str(tmp_path), "--no-flatten")
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["README.txt", "base.md.j2", "memo.md.j2"]
+    readme = (tmp_path / "README.txt").read_text(encoding="utf-8")
+    assert "memo.md.j2: the template you build with" in readme and "base.md.j2: extended by memo.md.j2" in readme
+
+
+def test_templates_show_lists_the_variables_of_the_whole_chain():
+    result = briefgen("templates", "show", "briefing-note")
+    assert result.exit_code == 0
+    line = next(l for l in result.stdout.splitlines() if l.startswith("# variables:"))
+    for name in ("note", "event", "areas", "figures", "quotes", "source", "classification"):
+        assert name in line
