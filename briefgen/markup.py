@@ -2,8 +2,9 @@
 
 The Markdown is CommonMark plus GFM tables, definition lists (``Term`` / ``: value``) and a YAML
 front matter holding the document metadata (``title``, ``classification``, ``subject``,
-``author``, ``keywords``, ``lang``, ``date``, ``header``, ``footer``). Raw HTML is off: ``<b>`` in the
-text stays the four characters ``<b>``. Anything the document model has no node for (images, code
+``author``, ``keywords``, ``lang``, ``date``, ``header``, ``footer``). Raw HTML and HTML comments
+written by a template are errors (one format would drop them, or the reader would see them); an
+escaped ``<`` (every fact is printed escaped) stays text. Anything the document model has no node for (images, code
 blocks, rules, headings deeper than 4) is an error naming the line of the Markdown, so a template
 cannot produce content that one output format would silently drop. A fenced block with the info
 string ``chart`` holds a chart's data as JSON (see ``templating.chart_block``). See ``briefgen build
@@ -78,7 +79,9 @@ def parse(markdown: str, *, source: str = "<markdown>", creator: str = "") -> Do
         raise MarkupError(f"the Markdown has {len(markdown):,} characters; the limit is {MAX_MARKDOWN_CHARS:,}",
                           path=source, hint="a briefing note is far shorter; shorten what the template writes")
     md = (
-        MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+        # HTML is parsed only to be refused (see _Builder.html): with it off, a template's
+        # "<!-- TODO -->" would be printed in the note. Facts cannot write HTML: their "<" is escaped.
+        MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
         .enable("table")
         .use(front_matter_plugin)
         .use(deflist_plugin)
@@ -226,15 +229,31 @@ class _Builder:
                     elif child.type == "dd" and term is not None:
                         items.append((term, self.blocks(child.children)))
                         term = None
+                    elif child.type == "dd" and items:
+                        # A second ": definition" of the same term: kept, after the first.
+                        items[-1] = (items[-1][0], items[-1][1] + self.blocks(child.children))
                 return [DefinitionList(tuple(items))]
             case "hr":
                 raise self._error(node, "a horizontal rule")
+            case "html_block":
+                raise self.html(node, node.content)
             case "fence" if node.info.strip() == "chart":
                 return [self.chart(node)]
             case "code_block" | "fence":
                 raise self._error(node, "a code block (text indented by 4 spaces or fenced)")
             case _:
                 raise self._error(node, f"'{node.type}'")
+
+    def html(self, node, content: str) -> MarkupError:
+        """The error for HTML written by a template: a comment (which the reader would see) or
+        a tag (which one format or the other would drop)."""
+        line = node.map[0] + 1 if node.map else None
+        shown = " ".join(content.split())[:60]
+        if content.lstrip().startswith("<!--"):
+            return MarkupError(f"an HTML comment would be printed in the note: {shown!r}", path=self.source,
+                               line=line, hint="write template comments as {# ... #}: Jinja removes them")
+        return MarkupError(f"raw HTML is not supported in a briefing note: {shown!r}", path=self.source, line=line,
+                           hint="use Markdown (**bold**, *italic*, lists, tables); to print '<' literally write '\\<'")
 
     def chart(self, node) -> Chart:
         """A fenced block ```` ```chart ```` holding JSON: {"title", "unit", "bars": [{"label",
@@ -356,6 +375,8 @@ class _Builder:
                         out.extend(children)  # not a safe scheme: keep the text, drop the link
                 case "image":
                     raise self._error(node, "an image")
+                case "html_inline":
+                    raise self.html(node, child.content)
                 case _:
                     raise self._error(node, f"inline '{child.type}'")
         return _merge_text(out)

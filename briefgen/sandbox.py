@@ -427,6 +427,13 @@ class _BoundedCodeGenerator(CodeGenerator):
         self.write("))")
 
 
+    def visit_Output(self, node: Any, frame: Any) -> None:
+        # Mark each piece of output with its own template line (Jinja marks only statements),
+        # so a problem in the Markdown is reported at the line of the template that wrote it.
+        self.newline(node)
+        super().visit_Output(node, frame)
+
+
 class BriefSandbox(ImmutableSandboxedEnvironment):
     """Jinja's immutable sandbox with allow-lists for attributes and calls and bounds on
     everything that builds strings, lists or large numbers. See the module documentation."""

@@ -122,3 +122,42 @@ def test_templates_show_lists_the_variables_of_the_whole_chain():
     line = next(l for l in result.stdout.splitlines() if l.startswith("# variables:"))
     for name in ("note", "event", "areas", "figures", "quotes", "source", "classification"):
         assert name in line
+
+
+# --- Markdown that would lose content ----------------------------------------------------------
+
+def _template(tmp_path: Path, name: str, body: str) -> None:
+    (tmp_path / f"{name}.md.j2").write_text(
+        '{% extends "base.md.j2" %}\n{% block purpose %}\n' + body + "{% endblock %}\n", encoding="utf-8")
+
+
+def test_a_repeated_definition_is_kept_in_both_formats(tmp_path):
+    _template(tmp_path, "d", "Term\n: first definition\n: second definition\n\n")
+    out = tmp_path / "out"
+    result = briefgen("build", str(BUNDLED), "--template-dir", str(tmp_path), "-t", "d", "-o", str(out), "--no-check")
+    assert result.exit_code == 0, result.stderr
+    for text in (pdf_text(out / f"{BUNDLED.stem}.pdf"), docx_text(out / f"{BUNDLED.stem}.docx")):
+        assert "first definition" in text and "second definition" in text
+
+
+@pytest.mark.parametrize("body, line, message", [
+    ("## Purpose\n\n<!-- TODO check with legal -->\n\n", 5, "an HTML comment would be printed in the note"),
+    ("## Purpose\n\nText <b>bold</b> here.\n", 5, "raw HTML is not supported"),
+    ("<div>\nblock\n</div>\n\n", 3, "raw HTML is not supported"),
+])
+def test_html_in_a_template_is_refused_at_its_line(tmp_path, body, line, message):
+    _template(tmp_path, "h", body)
+    result, md = build_md(tmp_path, tmp_path, "h")
+    assert result.exit_code == 2 and md is None
+    assert f"{tmp_path / 'h.md.j2'}:{line}: {message}" in result.stderr
+    if "comment" in message:
+        assert "{# ... #}" in result.stderr
+
+
+def test_html_in_a_fact_stays_text(tmp_path):
+    facts = tmp_path / "f.yaml"
+    facts.write_text(FACTS.replace("purpose: ", "purpose: <!-- kept --> <b>kept</b> ", 1), encoding="utf-8")
+    out = tmp_path / "out"
+    result = briefgen("build", str(facts), "-o", str(out), "--no-check")
+    assert result.exit_code == 0, result.stderr
+    assert "<!-- kept --> <b>kept</b>" in pdf_text(out / "f.pdf")
