@@ -52,7 +52,7 @@ def parse_facts(text: str, path: str = "<facts>", *, warnings: list[str] | None 
 
     Raises FactsError and fills ``warnings`` as ``load_facts`` does.
     """
-    data, positions = load_yaml(text, path)
+    data, positions = load_yaml(text, path, text_comments=True)
     if data is None:
         raise FactsError(
             "the file is empty (or only comments)",

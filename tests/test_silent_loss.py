@@ -161,3 +161,125 @@ def test_html_in_a_fact_stays_text(tmp_path):
     result = briefgen("build", str(facts), "-o", str(out), "--no-check")
     assert result.exit_code == 0, result.stderr
     assert "<!-- kept --> <b>kept</b>" in pdf_text(out / "f.pdf")
+
+
+# --- facts YAML --------------------------------------------------------------------------------
+
+from minimal import MINIMAL  # noqa: E402
+
+POINT = "      - text: Trade point."  # line 32 of MINIMAL
+
+
+def _facts(tmp_path: Path, text: str, name: str = "f.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _refused(tmp_path: Path, facts: Path) -> str:
+    out = tmp_path / "out"
+    result = briefgen("build", str(facts), "-o", str(out), "-f", "md,pdf", "--no-check")
+    assert result.exit_code == 2, result.stderr
+    assert not out.exists() or not any(out.iterdir())
+    return result.stderr
+
+
+def test_a_comment_after_plain_text_is_an_error_with_the_hint_to_quote(tmp_path):
+    facts = _facts(tmp_path, MINIMAL.replace(POINT, "      - text: Azerbaijan ranks Pakistan as its #1 partner"))
+    err = _refused(tmp_path, facts)
+    assert "f.yaml:32:15: areas[0].points[0].text: the text stops before '#1 partner'" in err
+    assert '"Azerbaijan ranks Pakistan as its #1 partner"' in err
+
+
+def test_a_quoted_text_with_a_hash_and_a_one_word_value_with_a_comment_are_fine(tmp_path):
+    text = MINIMAL.replace(POINT, '      - text: "Azerbaijan ranks Pakistan as its #1 partner"  # checked')
+    text = text.replace("        kind: target", "        kind: target  # as the article says")
+    out = tmp_path / "out"
+    result = briefgen("build", str(_facts(tmp_path, text)), "-o", str(out), "-f", "md", "--no-check")
+    assert result.exit_code == 0, result.stderr
+    assert "Azerbaijan ranks Pakistan as its \\#1 partner" in (out / "f.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("written, code, column", [
+    ("Azerbaijan ranks\u2028Pakistan first.", "U+2028 LINE SEPARATOR", 31),
+    ('"Azerbaijan ranks\u2029Pakistan first."', "U+2029 PARAGRAPH SEPARATOR", 32),
+    ("Azerbaijan ranks\u000bPakistan first.", "U+000B", 31),
+    ("Azerbaijan ranks\u200bPakistan first.", "U+200B ZERO WIDTH SPACE", 31),
+    ("Azerbaijan \u202eranks Pakistan first.", "U+202E RIGHT-TO-LEFT OVERRIDE", 26),
+    ('"Azerbaijan ranks\\u2028Pakistan first."', "U+2028 LINE SEPARATOR", 15),  # escaped
+])
+def test_every_invisible_character_is_named_with_file_line_and_field(tmp_path, written, code, column):
+    facts = _facts(tmp_path, MINIMAL.replace(POINT, f"      - text: {written}"))
+    err = _refused(tmp_path, facts)
+    assert f"f.yaml:32:{column}: areas[0].points[0].text: the invisible" in err and code in err
+
+
+def test_an_invisible_character_in_a_url_is_named(tmp_path):
+    facts = _facts(tmp_path, MINIMAL.replace("  title: Test article\n",
+                                             "  title: Test article\n  url: https://example.org/a\u200bb\n"))
+    err = _refused(tmp_path, facts)
+    assert "f.yaml:16:29: source.url: the invisible character U+200B ZERO WIDTH SPACE" in err
+
+
+def test_merge_keys_say_they_are_not_supported(tmp_path):
+    facts = _facts(tmp_path, MINIMAL.replace("note:\n", "base: &p\n  to: X\nnote:\n  <<: *p\n", 1))
+    assert "f.yaml:6:3: note: merge keys (<<) are not supported" in _refused(tmp_path, facts)
+
+
+@pytest.mark.parametrize("text, line", [
+    ("schema: 1\nnote: " + "[" * 1000 + "]" * 1000 + "\n", 2),
+    ("schema: 1\nnote:\n" + "".join("  " * (i + 1) + "a:\n" for i in range(1000)), 52),
+])
+def test_1000_deep_nesting_names_a_line(tmp_path, text, line):
+    err = _refused(tmp_path, _facts(tmp_path, text))
+    assert re.search(rf"f\.yaml:{line}(:\d+)?: the document is nested more than 50 levels deep", err)
+
+
+# --- themes --------------------------------------------------------------------------------------
+
+def _png(width: int, height: int, *, data: bool = True) -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    head = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+    if not data:
+        return head + chunk(b"IEND", b"")
+    squeeze = zlib.compressobj(9)
+    pixels = b"".join(squeeze.compress(b"\x00" * (width + 1)) for _ in range(height)) + squeeze.flush()
+    return head + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+@pytest.mark.parametrize("logo, message", [
+    (_png(100, 100, data=False), "the logo is not a readable PNG image"),  # 45 bytes, no pixels
+    (_png(100, 100)[:60], "the logo is not a readable PNG image"),
+    (_png(13000, 13000), "the logo is 13,000 × 13,000 pixels; the limit is 16,000,000 pixels"),
+    (b"GIF89a" + b"\x00" * 20, "the logo is not a readable PNG image"),
+])
+def test_a_broken_or_huge_logo_is_exit_2_naming_the_file_when_the_theme_is_read(tmp_path, logo, message):
+    (tmp_path / "logo.png").write_bytes(logo)
+    (tmp_path / "theme.yaml").write_text("logo: logo.png\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = briefgen("build", str(BUNDLED), "--theme", str(tmp_path / "theme.yaml"), "-o", str(out), "--no-check")
+    assert result.exit_code == 2
+    assert f"{tmp_path / 'theme.yaml'}:1:7: logo: {message}" in result.stderr
+    assert not out.exists()
+
+
+def test_theme_problems_come_in_one_round(tmp_path):
+    (tmp_path / "logo.png").write_bytes(_png(100, 100, data=False))
+    (tmp_path / "theme.yaml").write_text(
+        "page_size: A3\nlogo: logo.png\nfallback_fonts: [nofont.ttf]\ncolours: {text: red}\n", encoding="utf-8")
+    result = briefgen("build", str(BUNDLED), "--theme", str(tmp_path / "theme.yaml"), "-o", str(tmp_path / "o"))
+    assert result.exit_code == 2
+    fields = re.findall(r"theme\.yaml:\d+:\d+: ([\w.\[\]]+):", result.stderr)
+    assert fields == ["page_size", "logo", "fallback_fonts[0]", "colours.text"]
+
+
+def test_a_device_as_theme_says_it_is_the_theme_file(tmp_path):
+    result = briefgen("build", str(BUNDLED), "--theme", "/dev/zero", "-o", str(tmp_path / "o"))
+    assert result.exit_code == 2
+    assert "/dev/zero: the theme file is not a regular file" in result.stderr
+    assert "facts" not in result.stderr
