@@ -283,3 +283,70 @@ def test_a_device_as_theme_says_it_is_the_theme_file(tmp_path):
     assert result.exit_code == 2
     assert "/dev/zero: the theme file is not a regular file" in result.stderr
     assert "facts" not in result.stderr
+
+
+# --- outputs ---------------------------------------------------------------------------------------
+
+def test_concurrent_builds_of_same_named_facts_into_one_folder_never_mix(tmp_path):
+    """Real parallel processes: before the lock, about 1 round in 5 left x.md of one build and
+    x.docx of the other."""
+    import subprocess
+    import sys
+
+    import docx
+
+    for who in "ab":
+        (tmp_path / who).mkdir()
+        (tmp_path / who / "x.yaml").write_text(FACTS.replace('subject: "', f'subject: "Build{who.upper()} ', 1),
+                                              encoding="utf-8")
+    out = tmp_path / "out"
+    for _ in range(6):
+        procs = [subprocess.Popen([sys.executable, "-m", "briefgen", "build", str(tmp_path / w / "x.yaml"),
+                                   "-o", str(out), "-f", "md,docx", "--no-check"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for w in "ab"]
+        for p in procs:
+            assert p.wait(timeout=120) == 0, p.stderr.read()
+        from_a_md = "BuildA" in (out / "x.md").read_text(encoding="utf-8")
+        from_a_docx = "BuildA" in docx.Document(str(out / "x.docx")).core_properties.subject
+        assert from_a_md == from_a_docx
+    assert sorted(p.name for p in out.iterdir()) == ["x.docx", "x.md"]  # no lock or temporary file left
+
+
+def test_the_lock_waits_for_the_holder_and_is_removed_after(tmp_path):
+    import threading
+
+    from briefgen.output import output_lock
+
+    order = []
+    with output_lock(tmp_path, "x"):
+        thread = threading.Thread(target=lambda: (output_lock(tmp_path, "x").__enter__(), order.append("second")))
+        thread.start()
+        thread.join(0.3)
+        order.append("first")
+    thread.join(5)
+    assert order == ["first", "second"]
+
+
+def test_a_stale_temporary_file_of_a_killed_build_is_removed_by_the_next_build(tmp_path):
+    import os
+    import tempfile
+    import time
+
+    out = tmp_path / "out"
+    out.mkdir()
+    def temporary(name: str) -> Path:  # what write_all_atomic leaves when killed (SIGKILL)
+        fd, name = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out)
+        os.write(fd, b"half a file")
+        os.close(fd)
+        return Path(name)
+
+    ours = temporary(f"{BUNDLED.stem}.docx")
+    fresh_other = temporary("other.pdf")  # may belong to a build running now: kept
+    old_other = temporary("other.docx")
+    os.utime(old_other, (time.time() - 3600, time.time() - 3600))
+    unrelated = out / ".notes.tmp"
+    unrelated.write_text("mine", encoding="utf-8")
+    result = briefgen("build", str(BUNDLED), "-o", str(out), "-f", "md", "--no-check")
+    assert result.exit_code == 0, result.stderr
+    assert not ours.exists() and not old_other.exists()
+    assert fresh_other.exists() and unrelated.exists()
