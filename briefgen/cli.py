@@ -293,9 +293,10 @@ def watch(obj: _Context, facts: tuple[Path, ...], out_dir: Path, formats: tuple[
     builder.build_all(facts)
     _err(f"watching {len(set(paths))} paths; Ctrl-C to stop")
     try:
-        for changed in watch_paths(paths):
+        # The output folder is never watched: writing the outputs must not start another build.
+        for changed in watch_paths(paths, ignore=[out_dir], warn=lambda m: _err(_printable(f"warning: {m}"))):
             started = time.perf_counter()
-            _err(f"changed: {', '.join(sorted(str(c) for c in changed))}")
+            _err(_printable(f"changed: {', '.join(sorted(str(c) for c in changed))}"))
             status = builder.build_all(facts)
             verdict = "rebuilt" if status == 0 else "rebuild failed; the last good outputs are unchanged"
             _err(f"{verdict} ({time.perf_counter() - started:.2f} s)")

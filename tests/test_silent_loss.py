@@ -350,3 +350,90 @@ def test_a_stale_temporary_file_of_a_killed_build_is_removed_by_the_next_build(t
     assert result.exit_code == 0, result.stderr
     assert not ours.exists() and not old_other.exists()
     assert fresh_other.exists() and unrelated.exists()
+
+
+# --- watch -----------------------------------------------------------------------------------------
+
+def _watch_in_thread(paths, **kwargs):
+    import threading
+
+    from briefgen.watch import watch_paths
+
+    stop = threading.Event()
+    seen: list[set] = []
+
+    def consume():
+        for changed in watch_paths(paths, stop_event=stop, debounce_ms=100, **kwargs):
+            seen.append(changed)
+
+    thread = threading.Thread(target=consume, daemon=True)
+    thread.start()
+    return stop, seen, thread
+
+
+def test_watch_with_the_output_folder_inside_the_watched_folder_rebuilds_once(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    facts = tmp_path / "w.yaml"
+    facts.write_text(FACTS, encoding="utf-8")
+    process = subprocess.Popen([sys.executable, "-m", "briefgen", "watch", "w.yaml", "--template-dir", ".",
+                                "-f", "md"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "out" / "w.md").exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(1.5)
+        facts.write_text(FACTS.replace("Minister for Foreign Affairs", "Minister of State"), encoding="utf-8")
+        time.sleep(6)
+    finally:
+        process.terminate()
+        _, err = process.communicate(timeout=30)
+    assert err.count("changed:") == 1, err
+    assert "Minister of State" in (tmp_path / "out" / "w.md").read_text(encoding="utf-8")
+
+
+def test_watch_never_follows_a_symlink_out_and_reports_an_unreadable_folder_once(tmp_path, monkeypatch):
+    import os
+
+    from briefgen import watch
+
+    templates = tmp_path / "t"
+    (templates / "sub").mkdir(parents=True)
+    (templates / "locked").mkdir()
+    (templates / "root").symlink_to("/")
+    real_scandir = os.scandir
+
+    def scandir(path):
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied")
+        return real_scandir(path)
+
+    monkeypatch.setattr(watch.os, "scandir", scandir)
+    warnings: list[str] = []
+    folders = watch.watched_folders([templates], [], warnings.append)
+    assert folders == [templates.resolve(), (templates / "sub").resolve()]
+    assert warnings == [f"{(templates / 'locked').resolve()}: permission denied: not watched"]
+
+
+def test_watch_reports_a_facts_file_that_appears_later_and_ignores_the_output_folder(tmp_path):
+    import time
+
+    later = tmp_path / "later.yaml"
+    out = tmp_path / "out"
+    out.mkdir()
+    stop, seen, thread = _watch_in_thread([later, tmp_path], ignore=[out])
+    try:
+        time.sleep(1.0)
+        (out / "x.md.j2").write_text("written by a build", encoding="utf-8")
+        (tmp_path / "notes.txt").write_text("not a template", encoding="utf-8")
+        later.write_text("schema: 1\n", encoding="utf-8")
+        deadline = time.monotonic() + 15
+        while not seen and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)
+    finally:
+        stop.set()
+        thread.join(10)
+    assert seen and set().union(*seen) == {later.resolve()}
