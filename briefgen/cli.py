@@ -329,6 +329,10 @@ def templates_list(template_dirs: tuple[Path, ...], facts_path: Path | None) -> 
     for entry in entries:
         note = " (overridden)" if entry.shadowed else ""
         click.echo(_printable(f"{entry.name:<{width}}  {entry.origin + note:<24}  {entry.description}"))
+    broken = [e.problem for e in entries if e.problem is not None]
+    if broken:
+        _report(BriefgenError(problems=broken))
+        sys.exit(2)
 
 
 @templates.command("show")

@@ -32,6 +32,9 @@ class TemplateEntry:
     origin: str
     description: str
     shadowed: bool
+    problem: object = None
+    """The ``Problem`` that makes the file unusable (not a regular file, not UTF-8, a link out of
+    its folder), or None."""
 
 
 @dataclass(frozen=True)
@@ -49,28 +52,25 @@ class TemplateInfo:
 def _read(path: Path, root: Path) -> str:
     """Return the text of template file ``path`` through the bounded reader, refusing a file
     that a symbolic link leads out of ``root``. Raises TemplateError."""
-    from briefgen.files import OutsideRootError, read_bytes
+    from briefgen.files import OutsideRootError, read_text
     from briefgen.sandbox import MAX_TEMPLATE_BYTES
 
     try:
-        data = read_bytes(path, limit=MAX_TEMPLATE_BYTES, root=root, error=TemplateError)
+        return read_text(path, limit=MAX_TEMPLATE_BYTES, root=root, error=TemplateError, what="template")
     except OutsideRootError as e:
         raise TemplateError(f"is a link to a file outside its template folder {root}; refused",
                             path=str(path), hint=e.problems[0].hint) from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise TemplateError(f"the template is not UTF-8 text (byte {e.start + 1})", path=str(path)) from None
 
 
-def _description(path: Path, root: Path) -> str:
-    """Return the first line of the template's leading ``{# ... #}`` comment, or ""."""
+def _description(path: Path, root: Path) -> tuple[str, object]:
+    """Return (the first line of the template's leading ``{# ... #}`` comment or "", the
+    ``Problem`` if the file cannot be read, else None)."""
     try:
         head = _read(path, root)[:2000]
     except TemplateError as e:
-        return f"(unreadable: {e.problems[0].message})"
+        return f"(unreadable: {e.problems[0].message})", e.problems[0]
     match = re.match(r"\s*\{#-?\s*(.*?)(?:\n|-?#\})", head, flags=re.DOTALL)
-    return match.group(1).strip() if match else ""
+    return (match.group(1).strip() if match else ""), None
 
 
 def list_templates(template_dirs=(), facts_path: Path | None = None) -> list[TemplateEntry]:
@@ -82,7 +82,8 @@ def list_templates(template_dirs=(), facts_path: Path | None = None) -> list[Tem
     for folder, origin in template_search_path(template_dirs, facts_path):
         for path in sorted([*folder.glob(f"*{TEMPLATE_SUFFIX}"), *folder.glob("*.txt.j2")]):
             name = path.name.removesuffix(TEMPLATE_SUFFIX).removesuffix(".j2")
-            entries.append(TemplateEntry(name, path, origin, _description(path, folder), name in seen))
+            description, problem = _description(path, folder)
+            entries.append(TemplateEntry(name, path, origin, description, name in seen, problem))
             seen.add(name)
     return entries
 

@@ -437,3 +437,41 @@ def test_watch_reports_a_facts_file_that_appears_later_and_ignores_the_output_fo
         stop.set()
         thread.join(10)
     assert seen and set().union(*seen) == {later.resolve()}
+
+
+# --- template files that cannot be read ---------------------------------------------------------
+
+@pytest.fixture
+def odd_templates(tmp_path):
+    import os
+
+    folder = tmp_path / "D"
+    folder.mkdir()
+    os.mkfifo(folder / "fifo.md.j2")
+    (folder / "zero.md.j2").symlink_to("/dev/zero")
+    (folder / "latin1.md.j2").write_bytes("{# caf\xe9 #}\nhello\n".encode("latin-1"))
+    (folder / "good.md.j2").write_text("{# fine #}\n", encoding="utf-8")
+    return folder
+
+
+def test_templates_list_names_every_unusable_template_and_exits_2(odd_templates):
+    result = briefgen("templates", "list", "--template-dir", str(odd_templates))
+    assert result.exit_code == 2
+    assert "good" in result.stdout and "fine" in result.stdout
+    err = result.stderr
+    assert f"{odd_templates / 'fifo.md.j2'}: the template is not a regular file" in err
+    assert f"{odd_templates / 'zero.md.j2'}: is a link to a file outside its template folder" in err
+    assert f"{odd_templates / 'latin1.md.j2'}:1:7: the template is not UTF-8 text (byte 0xe9)" in err
+
+
+@pytest.mark.parametrize("name, message", [
+    ("fifo", "fifo.md.j2: the template is not a regular file"),
+    ("zero", "zero.md.j2: is a link to a file outside its template folder"),
+    ("latin1", "latin1.md.j2:1:7: the template is not UTF-8 text"),
+])
+def test_templates_show_and_build_name_an_unusable_template(odd_templates, tmp_path, name, message):
+    shown = briefgen("templates", "show", name, "--template-dir", str(odd_templates))
+    assert shown.exit_code == 2 and message in shown.stderr
+    built = briefgen("build", str(BUNDLED), "--template-dir", str(odd_templates), "-t", name,
+                     "-o", str(tmp_path / "out"), "--no-check")
+    assert built.exit_code == 2 and name in built.stderr and not (tmp_path / "out").exists()
