@@ -31,12 +31,20 @@ class _Context:
 
 
 def _err(message: str) -> None:
-    click.echo(message, err=True)
+    """Print one message line on stderr, control characters escaped (see ``_printable``)."""
+    click.echo(_printable(message), err=True)
+
+
+def _out(text: str) -> None:
+    """Print one line on stdout, control characters escaped (see ``_printable``)."""
+    click.echo(_printable(text))
 
 
 def _printable(text: str, keep: str = "") -> str:
-    """Return ``text`` with control characters (but those in ``keep``) shown as ``\\x1b``-style
-    escapes, so a file name or template from elsewhere cannot drive the user's terminal."""
+    """Return ``text`` with control and format characters (but those in ``keep``) shown as
+    ``\\x1b``-style escapes, so a file name, key or value from elsewhere cannot drive the user's
+    terminal (ESC and OSC sequences, a line break that forges a second message, bidi overrides).
+    Every message the CLI prints goes through it."""
     import unicodedata
 
     return "".join(repr(c)[1:-1] if unicodedata.category(c) in ("Cc", "Cf", "Cs") and c not in keep
@@ -225,9 +233,9 @@ class _Builder:
                 _err(f"warning: {warning}")
             for name, file, origin in result.templates:
                 # A templates/ folder shipped beside a facts file changes the note: say so.
-                _err(_printable(f"note: template {name} from {file} ({origin}), not the built-in"))
+                _err(f"note: template {name} from {file} ({origin}), not the built-in")
             for out in result.outputs:
-                click.echo(str(out))
+                _out(str(out))
             _err(f"built {path} in {time.perf_counter() - started:.2f} s")
         return status
 
@@ -294,9 +302,9 @@ def watch(obj: _Context, facts: tuple[Path, ...], out_dir: Path, formats: tuple[
     _err(f"watching {len(set(paths))} paths; Ctrl-C to stop")
     try:
         # The output folder is never watched: writing the outputs must not start another build.
-        for changed in watch_paths(paths, ignore=[out_dir], warn=lambda m: _err(_printable(f"warning: {m}"))):
+        for changed in watch_paths(paths, ignore=[out_dir], warn=lambda m: _err(f"warning: {m}")):
             started = time.perf_counter()
-            _err(_printable(f"changed: {', '.join(sorted(str(c) for c in changed))}"))
+            _err(f"changed: {', '.join(sorted(str(c) for c in changed))}")
             status = builder.build_all(facts)
             verdict = "rebuilt" if status == 0 else "rebuild failed; the last good outputs are unchanged"
             _err(f"{verdict} ({time.perf_counter() - started:.2f} s)")
@@ -349,7 +357,7 @@ def templates_show(name: str, template_dirs: tuple[Path, ...]) -> None:
         sys.exit(e.exit_code)
     click.echo(_printable(f"# {info.path} ({info.origin})"))
     if info.extends:
-        click.echo(f"# extends: {', '.join(info.extends)}")
+        _out(f"# extends: {', '.join(info.extends)}")
     click.echo(f"# variables: {', '.join(info.variables) or 'none'}")
     click.echo(_printable(info.source, keep="\n\t"), nl=not info.source.endswith("\n"))
 
@@ -493,7 +501,7 @@ def distribute(obj: _Context, facts: Path, recipients_path: Path, out_dir: Path 
     files = len(outcome.data.get("files", ())) if outcome.data else sum(len(r.files) for r in outcome.results)
     copies = [r for r in outcome.results if r.copy != 0]
     master_ok = all(not r.problems for r in outcome.results if r.copy == 0)
-    click.echo(str(outcome.manifest))
+    _out(str(outcome.manifest))
     _err(f"{sum(1 for r in copies if not r.problems)} of {len(copies)} copies"
          f"{' and the master' if master_ok else ' (the master failed)'}: {files} files in "
          f"{time.perf_counter() - started:.1f} s; manifest {outcome.manifest}")
@@ -577,7 +585,7 @@ def verify(folder: Path) -> None:
         _report(e)
         sys.exit(e.exit_code)
     for name, what in report.problems:
-        click.echo(f"{folder / name}: {what}")
+        _out(f"{folder / name}: {what}")
     verdict = "OK" if not report.problems else f"{len(report.problems)} problem(s)"
     _err(f"{verdict}: {len(report.ok)} file(s) match the manifest")
     sys.exit(1 if report.problems else 0)
@@ -598,14 +606,14 @@ def article_command(obj: _Context, article: Path) -> None:
         _unexpected(obj, "article")
     for label, value in (("title", found.title), ("byline", found.byline), ("date", found.dateline)):
         if value:
-            click.echo(f"{label}: {value}")
+            _out(f"{label}: {value}")
     headings = dict(found.headings)
     for number, text in enumerate(found.paragraphs, 1):
         click.echo("")
         if number in headings:
-            click.echo(f"## {headings[number]}")
+            _out(f"## {headings[number]}")
             click.echo("")
-        click.echo(f"[{number}] {text}")
+        _out(f"[{number}] {text}")
 
 
 @cli.command("check")
@@ -633,7 +641,7 @@ def check_command(obj: _Context, facts: tuple[Path, ...], source: Path | None) -
         except Exception:
             _unexpected(obj, "check")
         for problem in report.problems:
-            click.echo(str(problem))
+            _out(str(problem))
         _err(f"{path}: {report.summary()}")
         if not report.ok:
             status = max(status, 1)
@@ -691,7 +699,7 @@ def capture_command(obj: _Context, article: Path, output: Path | None, force: bo
         else:
             ensure_folder(output.parent if str(output.parent) else Path("."))
             write_atomic(output, text.encode("utf-8"))
-            click.echo(str(output))
+            _out(str(output))
     except BriefgenError as e:
         _report(e)
         sys.exit(e.exit_code)

@@ -475,3 +475,32 @@ def test_templates_show_and_build_name_an_unusable_template(odd_templates, tmp_p
     built = briefgen("build", str(BUNDLED), "--template-dir", str(odd_templates), "-t", name,
                      "-o", str(tmp_path / "out"), "--no-check")
     assert built.exit_code == 2 and name in built.stderr and not (tmp_path / "out").exists()
+
+
+# --- terminal safety ---------------------------------------------------------------------------------
+
+def test_a_facts_file_name_with_esc_and_a_newline_is_echoed_escaped(tmp_path):
+    facts = tmp_path / "a\x1b[31mred\nx.yaml"
+    facts.write_text(FACTS, encoding="utf-8")
+    result = briefgen("build", str(facts), "-o", str(tmp_path / "out"), "-f", "md", "--no-check")
+    assert result.exit_code == 0, result.stderr
+    assert "built " + str(tmp_path) + "/a\\x1b[31mred\\nx.yaml in" in result.stderr
+    assert "\x1b" not in result.stderr + result.stdout
+    missing = briefgen("build", str(tmp_path / "no\x1b[2Jsuch\n.yaml"), "-o", str(tmp_path / "o2"))
+    assert missing.exit_code == 2 and "no\\x1b[2Jsuch\\n.yaml: no such file" in missing.stderr
+    assert missing.stderr.count("\n") == 1
+
+
+def test_an_osc_sequence_in_a_front_matter_key_is_escaped_in_the_message(tmp_path):
+    (tmp_path / "osc.md.j2").write_text('---\ntitle: t\n"\\e]0;pwned\\a": 1\n---\nhi\n', encoding="utf-8")
+    result, _ = build_md(tmp_path, tmp_path, "osc")
+    assert result.exit_code == 2
+    assert "unknown front matter field(s): \\x1b]0;pwned\\x07" in result.stderr
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+
+
+def test_the_error_printer_escapes_every_control_character():
+    from briefgen.cli import _printable
+
+    assert _printable("a\x1b]0;t\x07b\nc\u202ed\te") == "a\\x1b]0;t\\x07b\\nc\\u202ed\\te"
+    assert _printable("keep\nlines\tand tabs", keep="\n\t") == "keep\nlines\tand tabs"
