@@ -59,6 +59,11 @@ MAX_BLOCKS = 5_000
 """Most blocks (paragraphs, headings, list items, table rows, ...) in one document."""
 MAX_TABLE_ROWS = 500
 """Most rows in one table."""
+MAX_CHARTS = 20
+"""Most charts in one note: each is drawn as an image (about 0.1 s in the DOCX); a briefing note
+needs a few."""
+MAX_TABLES = 40
+"""Most tables in one note."""
 _ATTRIBUTION = re.compile(r"^\s*[—―]\s*")
 _META_FIELDS = {"title", "classification", "subject", "author", "keywords", "lang", "date",
                 "header", "footer", "density"}
@@ -163,6 +168,8 @@ class _Builder:
         self.source = source
         self.lines = lines
         self.count = 0
+        self.charts = 0
+        self.tables = 0
 
     def _limit(self, node, what: str) -> MarkupError:
         return MarkupError(what, path=self.source, line=node.map[0] + 1 if node.map else None,
@@ -216,6 +223,10 @@ class _Builder:
                     inner.pop()
                 return [Quote(tuple(inner), attribution)]
             case "table":
+                self.tables += 1
+                if self.tables > MAX_TABLES:
+                    raise MarkupError(f"the note has more than {MAX_TABLES} tables", path=self.source, line=line,
+                                      hint="a briefing note needs a few; merge tables or shorten what the template writes")
                 return [self.table(node)]
             case "dl":
                 items = []
@@ -238,6 +249,12 @@ class _Builder:
             case "html_block":
                 raise self.html(node, node.content)
             case "fence" if node.info.strip() == "chart":
+                self.charts += 1
+                if self.charts > MAX_CHARTS:
+                    raise MarkupError(
+                        f"the note has more than {MAX_CHARTS} charts", path=self.source, line=line,
+                        hint="in the facts, give figures not worth a chart 'chart: none', or the same "
+                             "'chart:' name to the figures one chart should compare; or draw fewer in the template")
                 return [self.chart(node)]
             case "code_block" | "fence":
                 raise self._error(node, "a code block (text indented by 4 spaces or fenced)")

@@ -477,9 +477,31 @@ class Rendered:
         if not self.origins:
             return (None, None)
         start, where, line = self.origins[i]
-        if line is not None and start < offset:  # template text spanning lines
-            line += self.markdown.count("\n", start, offset)
+        if line is not None and start < offset and self._is_template_text(where, line, start):
+            line += self.markdown.count("\n", start, offset)  # template text spanning lines
         return where, line
+
+    def _is_template_text(self, where: str | None, line: int, start: int) -> bool:
+        """Return True if the piece written at ``start`` is the template's own text from
+        ``line`` on (its first line is that line of the file), False if it is a value or a
+        macro's output, whose lines are not the template's."""
+        from briefgen.files import read_text
+        from briefgen.sandbox import MAX_TEMPLATE_BYTES
+
+        if where is None:
+            return False
+        try:
+            lines = read_text(where, limit=MAX_TEMPLATE_BYTES).splitlines()
+        except Exception:  # noqa: BLE001 - only a help for locating; the Markdown line is reported too
+            return False
+        text = self.markdown[start:start + 2000]
+        body = text.lstrip()
+        if not body:
+            return False
+        at = line - 1 + text[:len(text) - len(body)].count("\n")  # the first line with text
+        first = body.split("\n", 1)[0].strip()
+        return 0 <= at < len(lines) and bool(lines[at].strip()) and (
+            first in lines[at] or lines[at].strip() in first)
 
 
 def render_template(

@@ -328,6 +328,8 @@ def _invisible_message(char: str) -> str:
 
     name = unicodedata.name(char, None) or {"\x0b": "LINE TABULATION (vertical tab)", "\x0c": "FORM FEED",
                                              "\x85": "NEXT LINE"}.get(char)
+    if name is None and unicodedata.category(char) == "Cs":
+        return f"the lone surrogate U+{ord(char):04X} is not allowed (it is half of a character)"
     if name is None:
         return f"the invisible control character U+{ord(char):04X} is not allowed"
     return f"the invisible character U+{ord(char):04X} {name} is not allowed"

@@ -504,3 +504,38 @@ def test_the_error_printer_escapes_every_control_character():
 
     assert _printable("a\x1b]0;t\x07b\nc\u202ed\te") == "a\\x1b]0;t\\x07b\\nc\\u202ed\\te"
     assert _printable("keep\nlines\tand tabs", keep="\n\t") == "keep\nlines\tand tabs"
+
+
+# --- limits that bound time --------------------------------------------------------------------------
+
+def _many_units_facts(tmp_path: Path, figures: int) -> Path:
+    head = MINIMAL.split("areas:\n")[0]
+    rows = [head, "areas:\n  - id: trade\n    title: Trade\n    summary: Summary.\n    points:\n"
+                  "      - text: Point.\n        source: {para: 2, evidence: trade}\n    figures:\n"]
+    rows += [f"      - {{id: f{i}, label: L{i}, value: {i + 1}, unit: unit{i // 2}, kind: actual, "
+             "source: {para: 3, evidence: goal}}\n" for i in range(figures)]
+    return _facts(tmp_path, "".join(rows), "many.yaml")
+
+
+def test_a_note_with_too_many_charts_is_refused_fast_at_the_template_line(tmp_path):
+    from briefgen.markup import MAX_CHARTS
+
+    facts = _many_units_facts(tmp_path, 2 * 250)  # 250 units of 2 figures: 250 charts asked
+    out = tmp_path / "out"
+    result = briefgen("build", str(facts), "-o", str(out), "-f", "docx", "--no-check")
+    assert result.exit_code == 2 and not out.exists()
+    assert re.search(rf"base\.md\.j2:\d+: the note has more than {MAX_CHARTS} charts", result.stderr)
+    assert "chart: none" in result.stderr
+    line = int(re.search(r"base\.md\.j2:(\d+):", result.stderr).group(1))
+    from briefgen.templating import BUILTIN_TEMPLATES
+
+    assert "figure_charts" in (BUILTIN_TEMPLATES / "base.md.j2").read_text(encoding="utf-8").splitlines()[line - 1]
+
+
+def test_a_note_with_too_many_tables_is_refused(tmp_path):
+    from briefgen.markup import MAX_TABLES
+
+    _template(tmp_path, "tables", "{% for i in range(60) %}\n| a |\n|---|\n| {{ i }} |\n\n{% endfor %}\n")
+    result, md = build_md(tmp_path, tmp_path, "tables")
+    assert result.exit_code == 2 and md is None
+    assert f"tables.md.j2:4: the note has more than {MAX_TABLES} tables" in result.stderr
