@@ -91,15 +91,20 @@ def parse(markdown: str, *, source: str = "<markdown>", creator: str = "") -> Do
         .use(front_matter_plugin)
         .use(deflist_plugin)
     )
-    tree = SyntaxTreeNode(md.parse(markdown))
     meta: Meta | None = None
     blocks: list[Block] = []
     builder = _Builder(source, markdown.splitlines())
-    for node in tree.children:
-        if node.type == "front_matter":
-            meta = _meta(node.content, source, creator)
-        else:
-            blocks.extend(builder.block(node))
+    try:
+        tree = SyntaxTreeNode(md.parse(markdown))
+        for node in tree.children:
+            if node.type == "front_matter":
+                meta = _meta(node.content, source, creator)
+            else:
+                blocks.extend(builder.block(node))
+    except RecursionError:
+        raise MarkupError("the Markdown is nested too deeply (emphasis, links, lists or quotes inside "
+                          "one another)", path=source,
+                          hint="a briefing note nests a few levels at most; see the Markdown with --format md") from None
     if meta is None:
         raise MarkupError(
             "the Markdown has no front matter with the document title",
@@ -124,6 +129,8 @@ def _meta(text: str, source: str, creator: str) -> Meta:
         data = YAML(typ="safe", pure=True).load(text) or {}
     except YAMLError as e:
         raise MarkupError(f"the front matter is not valid YAML: {e}", path=source, line=1) from None
+    except (ValueError, TypeError, OverflowError) as e:  # a value YAML cannot build, e.g. date: 2024-13-45
+        raise MarkupError(f"the front matter has a value that is not valid: {e}", path=source, line=1) from None
     if not isinstance(data, dict):
         raise MarkupError("the front matter must be a mapping", path=source, line=1)
     unknown = set(data) - _META_FIELDS

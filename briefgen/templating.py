@@ -600,10 +600,10 @@ def render_template(
             hint="give your template its own name, e.g. house-note.md.j2 with "
                  "{% extends \"briefing-note.md.j2\" %}",
         ) from None
-    except (TypeError, ValueError, LookupError, AttributeError, ArithmeticError, RuntimeError,
-            jinja2.TemplateError) as e:
+    except Exception as e:  # noqa: BLE001 - the template is the user's code: what fails in it is its failure
+        # (TypeError, ZeroDivisionError, a NameError Jinja compiles from a literal such as 1e400, ...)
         where, line = _template_frame(e)
-        raise TemplateError(f"the template failed: {type(e).__name__}: {e}", path=where, line=line) from None
+        raise TemplateError(f"the template failed: {type(e).__name__}: {e}", path=where or name, line=line) from None
 
 
 def _line_naming(env, name: str, needle: str) -> tuple[str | None, int | None]:

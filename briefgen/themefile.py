@@ -154,9 +154,9 @@ def parse_theme(path: Path):
     try:
         text = read_yaml_file(path)
     except FactsError as e:
-        raise FactsError(problems=[replace(p, message=f"the theme file {p.message}"
-                                           if p.message.startswith(("is ", "cannot")) else p.message,
+        raise FactsError(problems=[replace(p, message=f"the theme file {p.message}",
                                            hint="--theme takes a YAML file; see docs/themes.md")
+                                   if p.message.startswith(("is ", "cannot")) else p
                                    for p in e.problems]) from None
     data, positions = load_yaml(text, shown)
     data = {} if data is None else data

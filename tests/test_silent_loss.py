@@ -539,3 +539,72 @@ def test_a_note_with_too_many_tables_is_refused(tmp_path):
     result, md = build_md(tmp_path, tmp_path, "tables")
     assert result.exit_code == 2 and md is None
     assert f"tables.md.j2:4: the note has more than {MAX_TABLES} tables" in result.stderr
+
+
+# --- exit 70 is for bugs only ------------------------------------------------------------------------
+
+FM = "---\ntitle: t\n---\n"
+BROKEN_TEMPLATES = {
+    "unclosed_block": "{% block x %}", "unclosed_if": "{% if true %}x", "bad_end": "{% endfor %}",
+    "unknown_tag": "{% frobnicate %}", "bad_expr": "{{ 1 + }}", "unclosed_var": "{{ note.to",
+    "unclosed_comment": "{# x", "unclosed_raw": "{% raw %}x",
+    "extends_missing": '{% extends "nope.md.j2" %}', "extends_none": "{% extends none %}",
+    "extends_int": "{% extends 5 %}", "extends_list": '{% extends ["base.md.j2"] %}',
+    "include_int": "{% include 5 %}", "import_missing": '{% import "nope.md.j2" as x %}{{ x.y }}',
+    "super_outside": "{{ super() }}", "macro_args": "{% macro m(a) %}{{ a }}{% endmacro %}{{ m(1, 2, 3) }}",
+    "caller_missing": "{% macro m() %}{{ caller() }}{% endmacro %}{{ m() }}",
+    "div_zero": "{{ 1 / 0 }}", "float_literal_inf": "{{ 1e400|int }}", "str_plus_int": "{{ 'a' + 1 }}",
+    "slice_zero": "{{ areas[::0] }}", "sort_mixed": "{{ [1, 'a']|sort }}", "format_bad": "{{ '%d'|format('x') }}",
+    "map_unknown": "{{ areas|map('nope')|list }}", "chart_int": "{{ chart(5) }}",
+    "tojson_function": "{{ person|tojson }}", "iterate_int": "{% for a in 5 %}{% endfor %}",
+    "block_twice": "{% block a %}{% endblock %}{% block a %}{% endblock %}",
+    "front_bad_yaml": "---\ntitle: [\n---\n", "front_list": "---\n- a\n---\n",
+    "front_impossible_date": "---\ntitle: t\ndate: 2024-13-45\n---\n",
+    "front_tag": "---\ntitle: !!python/object:os.system x\n---\nx\n", "empty": "",
+    "chart_fence_bad": FM + '```chart\n{"bars": [{"label": 1, "value": "x"}]}\n```\n',
+    "chart_fence_list": FM + "```chart\n[1]\n```\n", "heading5": FM + "##### x\n", "image": FM + "![a](b.png)\n",
+    "deep_emphasis": FM + "*" * 500 + "x" + "*" * 500 + "\n", "html": FM + "<!-- x -->\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN_TEMPLATES))
+def test_no_broken_template_is_reported_as_a_bug(tmp_path, name):
+    (tmp_path / "t.md.j2").write_text(BROKEN_TEMPLATES[name], encoding="utf-8")
+    out = tmp_path / "out"
+    result = briefgen("build", str(BUNDLED), "--template-dir", str(tmp_path), "-t", "t", "-o", str(out), "--no-check")
+    assert result.exit_code == 2, result.stderr
+    assert "unexpected failure" not in result.stderr
+    assert re.search(r"t(\.md\.j2| \(rendered Markdown\))(:\d+)?: ", result.stderr), result.stderr
+    assert not out.exists()
+
+
+def _ttf() -> bytes:
+    from briefgen.theme import resolve_family
+
+    return Path(resolve_family("DejaVu Sans").regular).read_bytes()
+
+
+BROKEN_THEMES = {
+    "fonts_int": "fonts: 5\n", "family_unknown": "fonts: {body: No Such Family}\n",
+    "face_text": "fonts: {body: {name: x, regular: t.txt, bold: t.txt, italic: t.txt, bold_italic: t.txt}}\n",
+    "face_truncated": "fonts: {body: {name: x, regular: cut.ttf, bold: cut.ttf, italic: cut.ttf, bold_italic: cut.ttf}}\n",
+    "face_folder": "fonts: {body: {name: x, regular: ., bold: ., italic: ., bold_italic: .}}\n",
+    "face_missing": "fonts: {body: {name: x}}\n", "margins_huge": "margins_mm: {top: 140}\n",
+    "size_zero": "base_size_pt: 0\n", "logo_folder": "logo: .\n", "logo_text": "logo: t.txt\n",
+    "fallback_text": "fallback_fonts: [t.txt]\n", "fallback_str": "fallback_fonts: x.ttf\n",
+    "list_top": "- a\n", "nul": "a: \x00\n", "deep": "a: " + "[" * 1000 + "]" * 1000 + "\n",
+    "tag": "logo: !!python/object:os.system x\n", "merge": "x: &p {top: 20}\nmargins_mm:\n  <<: *p\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN_THEMES))
+def test_no_broken_theme_or_font_is_reported_as_a_bug(tmp_path, name):
+    (tmp_path / "t.txt").write_text("not a font or an image", encoding="utf-8")
+    (tmp_path / "cut.ttf").write_bytes(_ttf()[:3000])
+    theme = tmp_path / "theme.yaml"
+    theme.write_text(BROKEN_THEMES[name], encoding="utf-8")
+    out = tmp_path / "out"
+    result = briefgen("build", str(BUNDLED), "--theme", str(theme), "-o", str(out), "--no-check")
+    assert result.exit_code == 2, result.stderr
+    assert "unexpected failure" not in result.stderr and f"{theme}:" in result.stderr
+    assert not out.exists()
