@@ -32,12 +32,20 @@ class _Context:
 
 
 def _err(message: str) -> None:
-    click.echo(message, err=True)
+    """Print one message line on stderr, control characters escaped (see ``_printable``)."""
+    click.echo(_printable(message), err=True)
+
+
+def _out(text: str) -> None:
+    """Print one line on stdout, control characters escaped (see ``_printable``)."""
+    click.echo(_printable(text))
 
 
 def _printable(text: str, keep: str = "") -> str:
-    """Return ``text`` with control characters (but those in ``keep``) shown as ``\\x1b``-style
-    escapes, so a file name or template from elsewhere cannot drive the user's terminal."""
+    """Return ``text`` with control and format characters (but those in ``keep``) shown as
+    ``\\x1b``-style escapes, so a file name, key or value from elsewhere cannot drive the user's
+    terminal (ESC and OSC sequences, a line break that forges a second message, bidi overrides).
+    Every message the CLI prints goes through it."""
     import unicodedata
 
     return "".join(repr(c)[1:-1] if unicodedata.category(c) in ("Cc", "Cf", "Cs") and c not in keep
@@ -292,11 +300,11 @@ def _show(outcome: _Outcome, *, errors: bool, done: bool = True, console=None) -
     lines += [(False, o) for o in outcome.outputs] + ([(True, outcome.done)] if outcome.done and done else [])
     for to_err, line in lines:
         if console is not None:
-            console.print(line, markup=False, highlight=False, soft_wrap=True)
+            console.print(_printable(line), markup=False, highlight=False, soft_wrap=True)
         elif to_err:
             _err(line)
         else:
-            click.echo(line)
+            _out(line)
 
 
 _WORKER: dict = {}
@@ -409,7 +417,8 @@ def watch(obj: _Context, facts: tuple[Path, ...], out_dir: Path, formats: tuple[
     builder.build_all(facts)
     _err(f"watching {len(set(paths))} paths; Ctrl-C to stop")
     try:
-        for changed in watch_paths(paths):
+        # The output folder is never watched: writing the outputs must not start another build.
+        for changed in watch_paths(paths, ignore=[out_dir], warn=lambda m: _err(f"warning: {m}")):
             started = time.perf_counter()
             _err(f"changed: {', '.join(sorted(str(c) for c in changed))}")
             status = builder.build_all(facts)
@@ -444,6 +453,10 @@ def templates_list(template_dirs: tuple[Path, ...], facts_path: Path | None) -> 
     for entry in entries:
         note = " (overridden)" if entry.shadowed else ""
         click.echo(_printable(f"{entry.name:<{width}}  {entry.origin + note:<24}  {entry.description}"))
+    broken = [e.problem for e in entries if e.problem is not None]
+    if broken:
+        _report(BriefgenError(problems=broken))
+        sys.exit(2)
 
 
 @templates.command("show")
@@ -460,7 +473,7 @@ def templates_show(name: str, template_dirs: tuple[Path, ...]) -> None:
         sys.exit(e.exit_code)
     click.echo(_printable(f"# {info.path} ({info.origin})"))
     if info.extends:
-        click.echo(f"# extends: {', '.join(info.extends)}")
+        _out(f"# extends: {', '.join(info.extends)}")
     click.echo(f"# variables: {', '.join(info.variables) or 'none'}")
     click.echo(_printable(info.source, keep="\n\t"), nl=not info.source.endswith("\n"))
 
@@ -468,18 +481,24 @@ def templates_show(name: str, template_dirs: tuple[Path, ...]) -> None:
 @templates.command("export")
 @click.argument("name")
 @click.argument("folder", required=False, type=click.Path(path_type=Path))
-@click.option("--force", is_flag=True, help="Overwrite a file of the same name in FOLDER.")
-def templates_export(name: str, folder: Path | None, force: bool) -> None:
-    """Copy template NAME into FOLDER for editing (default: your user template folder, which is
-    on the search path, so the copy takes effect at once). Never overwrites without --force."""
+@click.option("--force", is_flag=True, help="Overwrite files of the same names in FOLDER.")
+@click.option("--flatten/--no-flatten", default=None,
+              help="Merge the template and every template it extends into one file to edit "
+                   "(the default when it extends another), or copy each file of the chain with a "
+                   "README.txt saying which file holds what.")
+def templates_export(name: str, folder: Path | None, force: bool, flatten: bool | None) -> None:
+    """Write template NAME into FOLDER for editing (default: your user template folder, which is
+    on the search path, so the copy takes effect at once). A template that extends another is
+    flattened into one file holding the whole note. Never overwrites without --force."""
     from briefgen.templates import export_template
 
     try:
-        target = export_template(name, folder, force=force)
+        written = export_template(name, folder, force=force, flatten=flatten)
     except BriefgenError as e:
         _report(e)
         sys.exit(e.exit_code)
-    click.echo(str(target))
+    for target in written:
+        click.echo(_printable(str(target)))
 
 
 # --- distribute and verify ---------------------------------------------------------------------
@@ -598,7 +617,7 @@ def distribute(obj: _Context, facts: Path, recipients_path: Path, out_dir: Path 
     files = len(outcome.data.get("files", ())) if outcome.data else sum(len(r.files) for r in outcome.results)
     copies = [r for r in outcome.results if r.copy != 0]
     master_ok = all(not r.problems for r in outcome.results if r.copy == 0)
-    click.echo(str(outcome.manifest))
+    _out(str(outcome.manifest))
     _err(f"{sum(1 for r in copies if not r.problems)} of {len(copies)} copies"
          f"{' and the master' if master_ok else ' (the master failed)'}: {files} files in "
          f"{time.perf_counter() - started:.1f} s; manifest {outcome.manifest}")
@@ -682,7 +701,7 @@ def verify(folder: Path) -> None:
         _report(e)
         sys.exit(e.exit_code)
     for name, what in report.problems:
-        click.echo(f"{folder / name}: {what}")
+        _out(f"{folder / name}: {what}")
     verdict = "OK" if not report.problems else f"{len(report.problems)} problem(s)"
     _err(f"{verdict}: {len(report.ok)} file(s) match the manifest")
     sys.exit(1 if report.problems else 0)
@@ -703,14 +722,14 @@ def article_command(obj: _Context, article: Path) -> None:
         _unexpected(obj, "article")
     for label, value in (("title", found.title), ("byline", found.byline), ("date", found.dateline)):
         if value:
-            click.echo(f"{label}: {value}")
+            _out(f"{label}: {value}")
     headings = dict(found.headings)
     for number, text in enumerate(found.paragraphs, 1):
         click.echo("")
         if number in headings:
-            click.echo(f"## {headings[number]}")
+            _out(f"## {headings[number]}")
             click.echo("")
-        click.echo(f"[{number}] {text}")
+        _out(f"[{number}] {text}")
 
 
 @cli.command("check")
@@ -738,7 +757,7 @@ def check_command(obj: _Context, facts: tuple[Path, ...], source: Path | None) -
         except Exception:
             _unexpected(obj, "check")
         for problem in report.problems:
-            click.echo(str(problem))
+            _out(str(problem))
         _err(f"{path}: {report.summary()}")
         if not report.ok:
             status = max(status, 1)
@@ -796,7 +815,7 @@ def capture_command(obj: _Context, article: Path, output: Path | None, force: bo
         else:
             ensure_folder(output.parent if str(output.parent) else Path("."))
             write_atomic(output, text.encode("utf-8"))
-            click.echo(str(output))
+            _out(str(output))
     except BriefgenError as e:
         _report(e)
         sys.exit(e.exit_code)

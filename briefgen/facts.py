@@ -107,7 +107,7 @@ def _load_yaml_once(text: str, path: str) -> tuple[object, Positions]:
     """``load_yaml``, remembered for the last two files: ``briefgen build`` reads a facts file
     twice in a row (to see whether its article is named for the check, then to build it), and
     pure-Python YAML is the slower half of loading. Nothing here changes the data it returns."""
-    return load_yaml(text, path)
+    return load_yaml(text, path, text_comments=True)
 
 
 def reference_problems(data: dict, positions: Positions, path: str) -> list[Problem]:

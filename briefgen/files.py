@@ -14,7 +14,7 @@ from pathlib import Path
 
 from briefgen.errors import BriefgenError
 
-__all__ = ["read_bytes", "inside", "OutsideRootError"]
+__all__ = ["read_bytes", "read_text", "decode_utf8", "inside", "OutsideRootError"]
 
 
 class OutsideRootError(BriefgenError):
@@ -84,3 +84,33 @@ def read_bytes(
         raise error(f"cannot read the file: {e.strerror}", path=shown) from None
     finally:
         os.close(fd)
+
+
+def decode_utf8(data: bytes, shown: str, error: type[BriefgenError] = BriefgenError, what: str = "file") -> str:
+    """Return ``data`` decoded as UTF-8 (a leading BOM dropped); raise ``error`` naming the line
+    and column of the first byte that is not UTF-8 in ``shown``."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        raise error(f"the {what} is not UTF-8 text (byte 0x{data[e.start]:02x})", path=shown, line=line,
+                    column=column, hint="save it as UTF-8; most editors offer this under 'Save with encoding'") from None
+
+
+def read_text(path: str | Path, *, limit: int, root: str | Path | None = None,
+              error: type[BriefgenError] = BriefgenError, shown: str | None = None, what: str = "file") -> str:
+    """Return the UTF-8 text of the regular file at ``path``: ``read_bytes`` then
+    ``decode_utf8``. ``what`` names the kind of file in messages ("template", "theme file")."""
+    shown = shown or str(path)
+    try:
+        data = read_bytes(path, limit=limit, root=root, error=error, shown=shown)
+    except OutsideRootError:
+        raise
+    except BriefgenError as e:
+        problem = e.problems[0]
+        if "regular file" in problem.message:
+            raise error(f"the {what} is not a regular file (a device, pipe or socket)", path=shown,
+                        hint=f"a {what} must be an ordinary file") from None
+        raise
+    return decode_utf8(data, shown, error, what)

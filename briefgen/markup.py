@@ -2,8 +2,9 @@
 
 The Markdown is CommonMark plus GFM tables, definition lists (``Term`` / ``: value``) and a YAML
 front matter holding the document metadata (``title``, ``classification``, ``subject``,
-``author``, ``keywords``, ``lang``, ``date``, ``header``, ``footer``). Raw HTML is off: ``<b>`` in the
-text stays the four characters ``<b>``. Anything the document model has no node for (images, code
+``author``, ``keywords``, ``lang``, ``date``, ``header``, ``footer``). Raw HTML and HTML comments
+written by a template are errors (one format would drop them, or the reader would see them); an
+escaped ``<`` (every fact is printed escaped) stays text. Anything the document model has no node for (images, code
 blocks, rules, headings deeper than 4) is an error naming the line of the Markdown, so a template
 cannot produce content that one output format would silently drop. A fenced block with the info
 string ``chart`` holds a chart's data as JSON (see ``templating.chart_block``). See ``briefgen build
@@ -58,6 +59,11 @@ MAX_BLOCKS = 5_000
 """Most blocks (paragraphs, headings, list items, table rows, ...) in one document."""
 MAX_TABLE_ROWS = 500
 """Most rows in one table."""
+MAX_CHARTS = 20
+"""Most charts in one note: each is drawn as an image (about 0.1 s in the DOCX); a briefing note
+needs a few."""
+MAX_TABLES = 40
+"""Most tables in one note."""
 _ATTRIBUTION = re.compile(r"^\s*[—―]\s*")
 _META_FIELDS = {"title", "classification", "subject", "author", "keywords", "lang", "date",
                 "header", "footer", "density"}
@@ -78,20 +84,27 @@ def parse(markdown: str, *, source: str = "<markdown>", creator: str = "") -> Do
         raise MarkupError(f"the Markdown has {len(markdown):,} characters; the limit is {MAX_MARKDOWN_CHARS:,}",
                           path=source, hint="a briefing note is far shorter; shorten what the template writes")
     md = (
-        MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+        # HTML is parsed only to be refused (see _Builder.html): with it off, a template's
+        # "<!-- TODO -->" would be printed in the note. Facts cannot write HTML: their "<" is escaped.
+        MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
         .enable("table")
         .use(front_matter_plugin)
         .use(deflist_plugin)
     )
-    tree = SyntaxTreeNode(md.parse(markdown))
     meta: Meta | None = None
     blocks: list[Block] = []
     builder = _Builder(source, markdown.splitlines())
-    for node in tree.children:
-        if node.type == "front_matter":
-            meta = _meta(node.content, source, creator)
-        else:
-            blocks.extend(builder.block(node))
+    try:
+        tree = SyntaxTreeNode(md.parse(markdown))
+        for node in tree.children:
+            if node.type == "front_matter":
+                meta = _meta(node.content, source, creator)
+            else:
+                blocks.extend(builder.block(node))
+    except RecursionError:
+        raise MarkupError("the Markdown is nested too deeply (emphasis, links, lists or quotes inside "
+                          "one another)", path=source,
+                          hint="a briefing note nests a few levels at most; see the Markdown with --format md") from None
     if meta is None:
         raise MarkupError(
             "the Markdown has no front matter with the document title",
@@ -116,6 +129,8 @@ def _meta(text: str, source: str, creator: str) -> Meta:
         data = YAML(typ="safe", pure=True).load(text) or {}
     except YAMLError as e:
         raise MarkupError(f"the front matter is not valid YAML: {e}", path=source, line=1) from None
+    except (ValueError, TypeError, OverflowError) as e:  # a value YAML cannot build, e.g. date: 2024-13-45
+        raise MarkupError(f"the front matter has a value that is not valid: {e}", path=source, line=1) from None
     if not isinstance(data, dict):
         raise MarkupError("the front matter must be a mapping", path=source, line=1)
     unknown = set(data) - _META_FIELDS
@@ -160,6 +175,8 @@ class _Builder:
         self.source = source
         self.lines = lines
         self.count = 0
+        self.charts = 0
+        self.tables = 0
 
     def _limit(self, node, what: str) -> MarkupError:
         return MarkupError(what, path=self.source, line=node.map[0] + 1 if node.map else None,
@@ -213,6 +230,10 @@ class _Builder:
                     inner.pop()
                 return [Quote(tuple(inner), attribution)]
             case "table":
+                self.tables += 1
+                if self.tables > MAX_TABLES:
+                    raise MarkupError(f"the note has more than {MAX_TABLES} tables", path=self.source, line=line,
+                                      hint="a briefing note needs a few; merge tables or shorten what the template writes")
                 return [self.table(node)]
             case "dl":
                 items = []
@@ -226,15 +247,37 @@ class _Builder:
                     elif child.type == "dd" and term is not None:
                         items.append((term, self.blocks(child.children)))
                         term = None
+                    elif child.type == "dd" and items:
+                        # A second ": definition" of the same term: kept, after the first.
+                        items[-1] = (items[-1][0], items[-1][1] + self.blocks(child.children))
                 return [DefinitionList(tuple(items))]
             case "hr":
                 raise self._error(node, "a horizontal rule")
+            case "html_block":
+                raise self.html(node, node.content)
             case "fence" if node.info.strip() == "chart":
+                self.charts += 1
+                if self.charts > MAX_CHARTS:
+                    raise MarkupError(
+                        f"the note has more than {MAX_CHARTS} charts", path=self.source, line=line,
+                        hint="in the facts, give figures not worth a chart 'chart: none', or the same "
+                             "'chart:' name to the figures one chart should compare; or draw fewer in the template")
                 return [self.chart(node)]
             case "code_block" | "fence":
                 raise self._error(node, "a code block (text indented by 4 spaces or fenced)")
             case _:
                 raise self._error(node, f"'{node.type}'")
+
+    def html(self, node, content: str) -> MarkupError:
+        """The error for HTML written by a template: a comment (which the reader would see) or
+        a tag (which one format or the other would drop)."""
+        line = node.map[0] + 1 if node.map else None
+        shown = " ".join(content.split())[:60]
+        if content.lstrip().startswith("<!--"):
+            return MarkupError(f"an HTML comment would be printed in the note: {shown!r}", path=self.source,
+                               line=line, hint="write template comments as {# ... #}: Jinja removes them")
+        return MarkupError(f"raw HTML is not supported in a briefing note: {shown!r}", path=self.source, line=line,
+                           hint="use Markdown (**bold**, *italic*, lists, tables); to print '<' literally write '\\<'")
 
     def chart(self, node) -> Chart:
         """A fenced block ```` ```chart ```` holding JSON: {"title", "unit", "bars": [{"label",
@@ -356,6 +399,8 @@ class _Builder:
                         out.extend(children)  # not a safe scheme: keep the text, drop the link
                 case "image":
                     raise self._error(node, "an image")
+                case "html_inline":
+                    raise self.html(node, child.content)
                 case _:
                     raise self._error(node, f"inline '{child.type}'")
         return _merge_text(out)

@@ -7,17 +7,20 @@ leaves the previous good file in place.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
 import stat
 import tempfile
+import time
 import unicodedata
 from pathlib import Path
 
 from briefgen.errors import OutputError
 
-__all__ = ["safe_stem", "safe_name", "unique_names", "write_atomic", "write_all_atomic", "ensure_folder"]
+__all__ = ["safe_stem", "safe_name", "unique_names", "write_atomic", "write_all_atomic", "ensure_folder",
+           "output_lock", "remove_stale_temporaries"]
 
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 MAX_STEM = 100
@@ -195,3 +198,103 @@ def _which(error: OSError, files: list[tuple[Path, bytes]]) -> str:
         if name and (str(path) == str(name) or Path(str(name)).parent == path.parent and path.name in str(name)):
             return str(path)
     return str(files[0][0]) if files else str(name)
+
+
+LOCK_WAIT_SECONDS = 120
+"""Longest a build waits for another build writing the same outputs."""
+STALE_SECONDS = 600
+"""Age after which another stem's temporary file is taken as left by a killed build."""
+_TEMPORARY = re.compile(r"^\.(?P<name>.+)\.[a-z0-9_]{8}\.tmp$")
+
+
+def _lock_file(fd: int, block: bool) -> bool:
+    """Take an exclusive lock on the open file ``fd``; return False if ``block`` is False and
+    another process holds it."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            return True
+        except OSError:
+            return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if block else fcntl.LOCK_NB))
+        return True
+    except BlockingIOError:
+        return False
+
+
+@contextlib.contextmanager
+def output_lock(folder: Path, stem: str, *, wait: float = LOCK_WAIT_SECONDS):
+    """Hold the lock of the outputs ``folder/stem.*`` while the block runs, so two builds
+    writing the same outputs at the same time replace them one set after the other, never
+    mixed (``x.md`` of one with ``x.docx`` of the other).
+
+    The lock is the hidden file ``folder/.stem.lock``, removed when released. Raises
+    OutputError if another build holds it for longer than ``wait`` seconds or it cannot be
+    created.
+    """
+    path = folder / f".{stem.casefold()}.lock"
+    give_up = time.monotonic() + wait
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as e:
+            raise OutputError(f"cannot create the lock file: {e.strerror}", path=str(path)) from None
+        locked = _lock_file(fd, block=False)
+        if locked:
+            # The holder before us removes the file when done: make sure ours is still the one
+            # at the path, or a third build could lock a new file and write beside us.
+            try:
+                same = os.path.samestat(os.fstat(fd), os.stat(path))
+            except FileNotFoundError:
+                same = False
+            if same:
+                break
+        os.close(fd)
+        if time.monotonic() > give_up:
+            raise OutputError("another briefgen build has been writing these outputs for "
+                              f"{wait:.0f} s; not written", path=str(folder / stem),
+                              hint=f"wait for it to finish; if none is running, delete {path}")
+        time.sleep(0.02)
+    try:
+        yield
+    finally:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass  # Windows keeps an open file; the next build reuses it
+        os.close(fd)
+
+
+def remove_stale_temporaries(folder: Path, names: list[str], *, now: float | None = None) -> list[Path]:
+    """Remove briefgen's own temporary files (``.NAME.XXXXXXXX.tmp``, as ``write_all_atomic``
+    makes them) left in ``folder`` by a build that was killed; return the paths removed.
+
+    Call it holding ``output_lock`` for the outputs ``names`` (file names such as ``x.pdf``):
+    their temporary files cannot belong to a running build and are removed whatever their
+    age; those of other outputs only when older than ``STALE_SECONDS``. Other files are
+    never touched.
+    """
+    now = time.time() if now is None else now
+    ours = {n.casefold() for n in names}
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _TEMPORARY.match(entry.name)
+        if not match or not entry.is_file(follow_symlinks=False):
+            continue
+        try:
+            if match.group("name").casefold() not in ours and now - entry.stat(follow_symlinks=False).st_mtime < STALE_SECONDS:
+                continue
+            os.unlink(entry.path)
+            removed.append(Path(entry.path))
+        except OSError:
+            continue
+    return removed

@@ -20,7 +20,7 @@ from briefgen.deadline import DeadlineExceeded, deadline
 from briefgen.errors import MarkupError, Problem, RenderError
 from briefgen.facts import load_facts
 from briefgen.model import Document
-from briefgen.output import ensure_folder, safe_stem, write_all_atomic
+from briefgen.output import ensure_folder, output_lock, remove_stale_temporaries, safe_stem, write_all_atomic
 from briefgen.render import FORMATS, renderer
 from briefgen.schema import FactsFile
 from briefgen.textcheck import check_facts_text
@@ -218,7 +218,11 @@ def build(
         payloads[fmt] = markdown.encode("utf-8") if fmt == "md" else render(document, theme, fmt)
     ensure_folder(out_dir)
     files = [(output_path(facts_path, out_dir, fmt), data) for fmt, data in payloads.items()]
-    write_all_atomic(files)
+    # One build at a time replaces the outputs of one stem: concurrent builds of same-named
+    # facts files never leave x.md of one beside x.docx of the other.
+    with output_lock(out_dir, output_path(facts_path, out_dir, "x").stem):
+        remove_stale_temporaries(out_dir, [output_path(facts_path, out_dir, f).name for f in FORMATS])
+        write_all_atomic(files)
     own = tuple((name, path, origin) for name, (path, origin) in sorted(used.items()) if origin != "built-in")
     return BuildResult(facts_path, tuple(path for path, _ in files), tuple(warnings), own)
 

@@ -427,6 +427,13 @@ class _BoundedCodeGenerator(CodeGenerator):
         self.write("))")
 
 
+    def visit_Output(self, node: Any, frame: Any) -> None:
+        # Mark each piece of output with its own template line (Jinja marks only statements),
+        # so a problem in the Markdown is reported at the line of the template that wrote it.
+        self.newline(node)
+        super().visit_Output(node, frame)
+
+
 class BriefSandbox(ImmutableSandboxedEnvironment):
     """Jinja's immutable sandbox with allow-lists for attributes and calls and bounds on
     everything that builds strings, lists or large numbers. See the module documentation."""
@@ -573,7 +580,7 @@ class BoundedLoader(BaseLoader):
 
     def get_source(self, environment: Any, template: str) -> tuple[str, str, Callable[[], bool]]:
         from briefgen.errors import TemplateError
-        from briefgen.files import read_bytes
+        from briefgen.files import read_text
 
         pieces = split_template_path(template)
         for root, origin in self.folders:
@@ -587,11 +594,7 @@ class BoundedLoader(BaseLoader):
                 )
             if os.path.isdir(candidate):
                 continue
-            data = read_bytes(candidate, limit=MAX_TEMPLATE_BYTES, root=root, error=TemplateError)
-            try:
-                source = data.decode("utf-8")
-            except UnicodeDecodeError as e:
-                raise TemplateError(f"the template is not UTF-8 text (byte {e.start + 1})", path=str(candidate)) from None
+            source = read_text(candidate, limit=MAX_TEMPLATE_BYTES, root=root, error=TemplateError, what="template")
             mtime = os.path.getmtime(candidate)
             self.loaded[template] = (candidate, origin)
             return source, str(candidate), lambda: os.path.exists(candidate) and os.path.getmtime(candidate) == mtime

@@ -141,6 +141,7 @@ def make_environment(search_path: list[Path] | list[tuple[Path, str]]):
     """
     from jinja2 import StrictUndefined
 
+    from briefgen.jinjaspace import KeepLineBreaks
     from briefgen.sandbox import BoundedLoader, BriefSandbox
 
     folders = [(Path(p), "template dir") if not isinstance(p, tuple) else p for p in search_path]
@@ -150,9 +151,12 @@ def make_environment(search_path: list[Path] | list[tuple[Path, str]]):
         undefined=StrictUndefined,
         autoescape=True,
         finalize=_finalize,
+        # A line holding only tags prints nothing; a tag ending a line of text keeps its line
+        # break (briefgen.jinjaspace; docs/customizing-templates.md, "Whitespace").
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=[KeepLineBreaks],
     )
     env.add_filters(FILTERS)
     # Characters outside the BMP stay characters: escaped as surrogate pairs, they do not
@@ -411,6 +415,12 @@ def note_locale(facts: FactsFile) -> str:
     return facts.note.locale or facts.source.language or "en"
 
 
+CONTEXT_VARIABLES = ("facts", "note", "source", "event", "people", "areas", "quotes", "classification",
+                     "figures", "headline_figures", "note_date", "locale", "version", "person", "chart",
+                     "chart_groups")
+"""The names ``template_context`` gives every template (``templates show`` lists those a template uses)."""
+
+
 def template_context(facts: FactsFile, *, date: dt.date | None = None) -> dict[str, Any]:
     """Return the variables every template gets: plain, read-only data only.
 
@@ -499,9 +509,31 @@ class Rendered:
         if not self.origins:
             return (None, None)
         start, where, line = self.origins[i]
-        if line is not None and start < offset:  # template text spanning lines
-            line += self.markdown.count("\n", start, offset)
+        if line is not None and start < offset and self._is_template_text(where, line, start):
+            line += self.markdown.count("\n", start, offset)  # template text spanning lines
         return where, line
+
+    def _is_template_text(self, where: str | None, line: int, start: int) -> bool:
+        """Return True if the piece written at ``start`` is the template's own text from
+        ``line`` on (its first line is that line of the file), False if it is a value or a
+        macro's output, whose lines are not the template's."""
+        from briefgen.files import read_text
+        from briefgen.sandbox import MAX_TEMPLATE_BYTES
+
+        if where is None:
+            return False
+        try:
+            lines = read_text(where, limit=MAX_TEMPLATE_BYTES).splitlines()
+        except Exception:  # noqa: BLE001 - only a help for locating; the Markdown line is reported too
+            return False
+        text = self.markdown[start:start + 2000]
+        body = text.lstrip()
+        if not body:
+            return False
+        at = line - 1 + text[:len(text) - len(body)].count("\n")  # the first line with text
+        first = body.split("\n", 1)[0].strip()
+        return 0 <= at < len(lines) and bool(lines[at].strip()) and (
+            first in lines[at] or lines[at].strip() in first)
 
 
 def render_template(
@@ -600,10 +632,10 @@ def render_template(
             hint="give your template its own name, e.g. house-note.md.j2 with "
                  "{% extends \"briefing-note.md.j2\" %}",
         ) from None
-    except (TypeError, ValueError, LookupError, AttributeError, ArithmeticError, RuntimeError,
-            jinja2.TemplateError) as e:
+    except Exception as e:  # noqa: BLE001 - the template is the user's code: what fails in it is its failure
+        # (TypeError, ZeroDivisionError, a NameError Jinja compiles from a literal such as 1e400, ...)
         where, line = _template_frame(e)
-        raise TemplateError(f"the template failed: {type(e).__name__}: {e}", path=where, line=line) from None
+        raise TemplateError(f"the template failed: {type(e).__name__}: {e}", path=where or name, line=line) from None
 
 
 def _line_naming(env, name: str, needle: str) -> tuple[str | None, int | None]:
@@ -626,6 +658,7 @@ def _check_block_names(env, template) -> None:
     def parent_of(tmpl):
         source, filename, _ = env.loader.get_source(env, tmpl.name)
         tree = _parsed(env, source, tmpl.name, filename)
+        _check_text_outside_blocks(tree, filename)
         extends = tree.find(nodes.Extends)
         if extends is None or not isinstance(extends.template, nodes.Const):
             return None, tree
@@ -663,6 +696,43 @@ def _parsed(env, source: str, name: str, filename: str):
             _TREES.clear()
         _TREES[key] = env.parse(source, name, filename)
     return _TREES[key]
+
+
+def _check_text_outside_blocks(tree, filename: str | None) -> None:
+    """Raise TemplateError naming the line of the first text or ``{{ value }}`` that template
+    ``tree`` (one that extends another) has outside its blocks: Jinja drops it without a word."""
+    from jinja2 import nodes
+
+    if tree.find(nodes.Extends) is None:
+        return
+
+    def outputs(node):
+        if isinstance(node, (nodes.Block, nodes.Macro, nodes.CallBlock)):
+            return
+        if isinstance(node, nodes.Output):
+            yield node
+            return
+        for child in node.iter_child_nodes():
+            yield from outputs(child)
+
+    for body in tree.body:
+        for output in outputs(body):
+            for part in output.nodes:
+                if isinstance(part, nodes.TemplateData):
+                    if not part.data.strip():
+                        continue
+                    text = part.data
+                    line = output.lineno + text[:len(text) - len(text.lstrip())].count("\n")
+                    shown = text.strip().splitlines()[0][:60]
+                else:
+                    line, shown = part.lineno, "{{ ... }}"
+                raise TemplateError(
+                    f"text outside any block ({shown!r}): a template that extends another prints "
+                    "only its blocks, so this would be lost",
+                    path=filename, line=line,
+                    hint="put it inside a block, e.g. {% block purpose %}...{% endblock %}; "
+                         "'briefgen templates show base' lists the blocks",
+                )
 
 
 def _own_nested_blocks(tree, block) -> set[str]:

@@ -9,6 +9,7 @@ message``, all at once.
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 from pathlib import Path
 from typing import Annotated, Literal
@@ -27,6 +28,42 @@ MAX_FONT_BYTES = 50_000_000
 """Largest font file a theme may name, in bytes (the largest Noto faces are about 20 MB)."""
 MAX_LOGO_BYTES = 20_000_000
 """Largest logo file a theme may name, in bytes."""
+
+MAX_LOGO_PIXELS = 16_000_000
+"""Most pixels a logo may have (4,000 × 4,000): 200 mm wide at 500 dpi needs under 4,000 pixels
+across, and a larger image costs memory and time in every build (decoded, 4 bytes a pixel)."""
+
+
+def logo_problem(data: bytes) -> str | None:
+    """Return why the PNG image ``data`` cannot be a logo, or None if it can: not PNG, more than
+    ``MAX_LOGO_PIXELS`` (checked from the header, before any pixel is decoded), damaged or
+    incomplete (it is decoded in full, which the pixel bound keeps cheap)."""
+    import warnings
+
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # PIL warns about some damage instead of failing
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # the size is checked below
+            with Image.open(io.BytesIO(data)) as image:
+                if image.format != "PNG":
+                    return f"the logo is {image.format or 'not an image'}, not PNG"
+                width, height = image.size
+                if width * height > MAX_LOGO_PIXELS:
+                    return (f"the logo is {width:,} × {height:,} pixels; the limit is "
+                            f"{MAX_LOGO_PIXELS:,} pixels (for example 4,000 × 4,000)")
+                if not width or not height:
+                    return "the logo has no pixels"
+                image.load()
+    except Image.DecompressionBombError:
+        return f"the logo has more than {MAX_LOGO_PIXELS:,} pixels"
+    except (OSError, SyntaxError, Warning) as e:  # what PIL raises for a foreign or damaged file
+        return f"the logo is not a readable PNG image ({e})"
+    except Exception:  # noqa: BLE001 - PIL fails in many ways on a damaged file (IndexError, ...)
+        return "the logo is a damaged or incomplete PNG image"
+    return None
+
 
 Colour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
 
@@ -114,7 +151,14 @@ def parse_theme(path: Path):
     from briefgen.theme import DEFAULT_THEME_FILE
 
     shown = str(path)
-    data, positions = load_yaml(read_yaml_file(path), shown)
+    try:
+        text = read_yaml_file(path)
+    except FactsError as e:
+        raise FactsError(problems=[replace(p, message=f"the theme file {p.message}",
+                                           hint="--theme takes a YAML file; see docs/themes.md")
+                                   if p.message.startswith(("is ", "cannot")) else p
+                                   for p in e.problems]) from None
+    data, positions = load_yaml(text, shown)
     data = {} if data is None else data
     if not isinstance(data, dict):
         raise FactsError("a theme file is a mapping of fields", path=shown, line=1)
@@ -122,13 +166,14 @@ def parse_theme(path: Path):
         # What the file leaves out keeps the built-in value: merge it over the default theme.
         defaults, _ = load_yaml(read_yaml_file(DEFAULT_THEME_FILE), str(DEFAULT_THEME_FILE))
         data = _merged(defaults, data)
+    problems: list[Problem] = []
     try:
         spec = ThemeFile.model_validate(data)
     except ValidationError as e:
-        raise FactsError(problems=validation_problems(e, data, positions, shown, ThemeFile)) from None
+        problems += validation_problems(e, data, positions, shown, ThemeFile)
+        spec = None
 
     base = path.resolve().parent
-    problems: list[Problem] = []
 
     def where(field: tuple) -> tuple:
         return positions.values.get(field) or positions.of(field)
@@ -155,16 +200,10 @@ def parse_theme(path: Path):
                                         "give a TrueType .ttf file"))
                 return None
         else:
-            try:
-                from PIL import Image
-
-                with Image.open(io.BytesIO(data)) as image:
-                    image.verify()
-                    if image.format != "PNG":
-                        raise ValueError(f"it is {image.format or 'not an image'}, not PNG")
-            except Exception as e:  # PIL raises many kinds for a broken or foreign file
-                problems.append(Problem(f"the logo is not a readable PNG image ({e})", shown, *where(field), name,
-                                        "export the logo as PNG (at least 600 pixels wide for print)"))
+            problem = logo_problem(data)
+            if problem:
+                problems.append(Problem(problem, shown, *where(field), name,
+                                        "export the logo as PNG, 600 to 4,000 pixels wide"))
                 return None
         return full
 
@@ -181,6 +220,24 @@ def parse_theme(path: Path):
             return None
         return FontFamily(value.name, **files)
 
+    if spec is None:
+        # Invalid fields: still check every file the theme names, so all problems come in one round.
+        def text_at(*keys):
+            value = data
+            for key in keys:
+                value = value.get(key) if isinstance(value, dict) else None
+            return value if isinstance(value, str) else None
+
+        if text_at("logo"):
+            locate(Path(text_at("logo")), ("logo",), "image")
+        for role in ("body", "heading", "mono"):
+            for face in ("regular", "bold", "italic", "bold_italic"):
+                if text_at("fonts", role, face):
+                    locate(Path(text_at("fonts", role, face)), ("fonts", role, face))
+        for i, item in enumerate(data.get("fallback_fonts") or () if isinstance(data.get("fallback_fonts"), list) else ()):
+            if isinstance(item, str):
+                locate(Path(item), ("fallback_fonts", i))
+        raise FactsError(problems=sorted(problems, key=lambda p: (p.line or 0, p.column or 0)))
     fonts = {role: family(getattr(spec.fonts, role), role) for role in ("body", "heading", "mono")}
     fallbacks = tuple(p for i, f in enumerate(spec.fallback_fonts) if (p := locate(f, ("fallback_fonts", i))))
     logo = locate(spec.logo, ("logo",), "image") if spec.logo else None

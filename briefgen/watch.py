@@ -2,36 +2,105 @@
 
 from __future__ import annotations
 
+import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Iterator
 
-__all__ = ["watch_paths"]
+__all__ = ["watch_paths", "watched_folders", "MAX_WATCHED_FOLDERS"]
+
+MAX_WATCHED_FOLDERS = 1_000
+"""Most folders watched (a template folder and its sub-folders); more are reported and left out."""
+
+
+def watched_folders(folders: list[Path], ignore: list[Path] = (),
+                    warn: Callable[[str], None] | None = None) -> list[Path]:
+    """Return ``folders`` and their real sub-folders, each to be watched on its own (not
+    recursively), in a stable order.
+
+    Never follows a symbolic link (a link to ``/`` in a template folder is not descended), never
+    enters a folder in ``ignore`` (the output folder), and reports each folder it cannot read
+    through ``warn`` as one line instead of failing. At most ``MAX_WATCHED_FOLDERS``.
+    """
+    skip = {Path(os.path.realpath(p)) for p in ignore}
+    found: list[Path] = []
+    seen: set[Path] = set()
+    for top in folders:
+        top = Path(os.path.realpath(top))
+        stack = [top]
+        while stack:
+            folder = stack.pop()
+            if folder in seen or folder in skip:
+                continue
+            seen.add(folder)
+            if len(found) >= MAX_WATCHED_FOLDERS:
+                if warn:
+                    warn(f"more than {MAX_WATCHED_FOLDERS:,} folders under {top}; the rest are not watched")
+                return found
+            try:
+                entries = sorted(os.scandir(folder), key=lambda e: e.name, reverse=True)
+            except PermissionError:
+                if warn:
+                    warn(f"{folder}: permission denied: not watched")
+                continue
+            except OSError as e:
+                if warn:
+                    warn(f"{folder}: cannot be read ({e.strerror}): not watched")
+                continue
+            found.append(folder)
+            for entry in entries:
+                try:
+                    if entry.is_dir(follow_symlinks=False) and not entry.name.startswith("."):
+                        stack.append(Path(entry.path))
+                except OSError:
+                    continue
+    return found
 
 
 def watch_paths(paths: list[Path], stop_event: threading.Event | None = None,
-                debounce_ms: int = 300) -> Iterator[set[Path]]:
-    """Yield the set of changed paths each time one or more of ``paths`` (files, or folders
-    watched recursively) change, until ``stop_event`` is set or the caller stops iterating.
+                debounce_ms: int = 300, *, ignore: list[Path] = (),
+                warn: Callable[[str], None] | None = None) -> Iterator[set[Path]]:
+    """Yield the set of changed paths each time one or more of ``paths`` change, until
+    ``stop_event`` is set or the caller stops iterating.
 
-    A file is watched through its folder: editors often save by writing a new file and renaming
-    it over the old one, which a watch on the file itself would lose. Changes are grouped over
-    ``debounce_ms`` milliseconds so one save gives one rebuild. Paths that do not exist are
-    skipped.
+    A path that is a folder (a template folder) is watched with its real sub-folders, for
+    changes to template files (``*.j2``); any other path is a file (a facts file, a theme),
+    watched through its folder: editors often save by writing a new file and renaming it over
+    the old one, which a watch on the file itself would lose. A file that does not exist yet
+    is watched too, and reported when it appears. Changes under ``ignore`` (the output folder)
+    are never reported, so writing the outputs does not start another build. Symbolic links
+    are not followed out of the watched folders; unreadable folders are reported once through
+    ``warn``. Changes are grouped over ``debounce_ms`` milliseconds so one save gives one
+    rebuild.
     """
     from watchfiles import watch
 
-    files = {p.resolve() for p in paths if p.is_file()}
-    folders = {p.resolve() for p in paths if p.is_dir()}
-    roots = sorted({str(f.parent) for f in files} | {str(d) for d in folders})
-    if not roots:
+    def real(p: Path) -> Path:
+        return Path(os.path.realpath(p))
+
+    ignored = [real(p) for p in ignore]
+    template_folders = [real(p) for p in paths if p.is_dir()]
+    files = {real(p) for p in paths if not p.is_dir()}
+    folders = watched_folders(template_folders, ignored, warn)
+    for f in sorted(files):
+        if f.parent.is_dir() and f.parent not in folders:
+            folders.append(f.parent)
+    if not folders:
         return
+    watched = set(folders)
 
     def relevant(path: Path) -> bool:
-        return path in files or any(path == d or d in path.parents for d in folders)
+        if any(path == d or d in path.parents for d in ignored):
+            return False
+        if path in files:
+            return True
+        return path.name.endswith(".j2") and path.parent in watched and any(
+            path.parent == d or d in path.parents for d in template_folders)
 
-    for changes in watch(*roots, stop_event=stop_event, debounce=debounce_ms, raise_interrupt=False):
-        changed = {Path(p).resolve() for _, p in changes}
+    for changes in watch(*folders, stop_event=stop_event, debounce=debounce_ms, raise_interrupt=False,
+                         recursive=False, ignore_permission_denied=True):
+        changed = {real(Path(p)) for _, p in changes}
         changed = {p for p in changed if relevant(p)}
         if changed:
             yield changed

@@ -12,6 +12,7 @@ core ones (so no ``!!python/...``), documents deeper than ``MAX_DEPTH`` or with 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from briefgen.errors import FactsError, Problem
@@ -75,8 +76,12 @@ def decode_text(data: bytes, path: str) -> str:
         ) from None
 
 
-def load_yaml(text: str, path: str) -> tuple[object, Positions]:
+def load_yaml(text: str, path: str, *, text_comments: bool = False) -> tuple[object, Positions]:
     """Return (data, positions) for the YAML document ``text`` read from ``path``.
+
+    Every invisible or line-separator character is refused with its line, column and field.
+    ``text_comments``: also refuse a plain (unquoted) value of several words followed by a
+    `` #`` comment on its line (in a facts file, "its #1 partner" would lose "#1 partner").
 
     ``data`` is made of ``dict[str, ...]``, ``list``, ``str`` and ``None`` only.
     Raises FactsError listing every problem found (all duplicate keys and bad tags at once;
@@ -94,6 +99,9 @@ def load_yaml(text: str, path: str) -> tuple[object, Positions]:
         )
     yaml = YAML(typ="safe", pure=True)
     yaml.version = (1, 2)
+    invisible = _invisible_characters(text, path)
+    if invisible:
+        raise FactsError(problems=invisible)
     try:
         if len(text) > _PRECHECK_BYTES:
             _precheck(yaml, text, path)
@@ -130,13 +138,14 @@ def load_yaml(text: str, path: str) -> tuple[object, Positions]:
     except YAMLError as e:  # errors without a position, e.g. a bad stream
         raise FactsError(f"YAML error: {e}", path=path) from None
     except RecursionError:
+        _precheck(yaml, text, path)  # walks the events without recursion: names the line
         raise FactsError(f"the document is nested too deeply (limit {MAX_DEPTH})", path=path) from None
 
     positions = Positions()
     problems: list[Problem] = []
     if node is None:
         return None, positions
-    converter = _Converter(path, positions, problems)
+    converter = _Converter(path, positions, problems, text.splitlines() if text_comments else None)
     data = converter.convert(node, (), 0)
     if problems:
         raise FactsError(problems=problems)
@@ -180,7 +189,10 @@ def _precheck(yaml, text: str, path: str) -> None:
 
 
 class _Converter:
-    def __init__(self, path: str, positions: Positions, problems: list[Problem]) -> None:
+    def __init__(self, path: str, positions: Positions, problems: list[Problem],
+                 lines: list[str] | None = None) -> None:
+        self.lines = lines or []
+        self.spans: list[tuple[tuple[int, int], tuple[int, int], PathKey]] = []
         self.path = path
         self.positions = positions
         self.problems = problems
@@ -227,8 +239,15 @@ class _Converter:
             )
             return None
         if isinstance(node, ScalarNode):
+            self.spans.append(((node.start_mark.line, node.start_mark.column),
+                               (node.end_mark.line, node.end_mark.column), where))
             if node.style is None and node.value in _NULLS:
                 return None
+            if node.style is None:
+                self._comment_after_text(node, where)
+            bad = _INVISIBLE.search(node.value)
+            if bad:  # written as an escape ("\u200b") in quotes
+                self._problem(node, _invisible_message(bad.group()), _INVISIBLE_HINT, where)
             return node.value
         if isinstance(node, SequenceNode):
             return [self.convert(item, where + (i,), depth + 1) for i, item in enumerate(node.value)]
@@ -236,6 +255,11 @@ class _Converter:
             result: dict[str, object] = {}
             first_line: dict[str, int] = {}
             for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    self._problem(key_node, "merge keys (<<) are not supported", "write the fields out in "
+                                  "full; an anchor (&name) and an alias (*name) may still repeat a whole value",
+                                  where)
+                    continue
                 if not isinstance(key_node, ScalarNode) or key_node.tag not in _CORE_TAGS:
                     self._problem(key_node, "a key must be a plain name", None, where)
                     continue
@@ -257,6 +281,102 @@ class _Converter:
             return result
         self._problem(node, "unsupported YAML node", None, where)
         return None
+
+
+    def _comment_after_text(self, node, where: PathKey) -> None:
+        """Report a plain (unquoted) text followed by `` #`` on its last line: YAML reads the
+        rest of the line as a comment, so "ranks Pakistan as its #1 partner" would end at "its"."""
+        line = node.end_mark.line
+        if line >= len(self.lines) or not any(c.isspace() for c in node.value):
+            return
+        rest = self.lines[line][node.end_mark.column:]
+        if not re.match(r"[ \t]+#", rest):
+            return
+        comment = rest.strip()
+        value = node.value if len(node.value) <= 50 else "…" + node.value[-40:]
+        self._problem(
+            node,
+            f"the text stops before {comment[:40]!r}: YAML reads ' #' and what follows as a comment",
+            f"if it belongs to the text, put the whole text in quotes: \"{value} {comment[:30]}\"; "
+            "if it is a comment, put it on a line of its own",
+            where,
+        )
+
+
+_INVISIBLE_HINT = "delete it (most editors do not show it); for a line break inside a text use a YAML block (|)"
+
+
+def _invisible_pattern():
+    from briefgen.schema import FORBIDDEN_IN_OUTPUT
+
+    return FORBIDDEN_IN_OUTPUT
+
+
+class _LazyPattern:
+    def search(self, text: str):
+        return _invisible_pattern().search(text)
+
+    def finditer(self, text: str):
+        return _invisible_pattern().finditer(text)
+
+
+_INVISIBLE = _LazyPattern()
+
+
+def _invisible_message(char: str) -> str:
+    import unicodedata
+
+    name = unicodedata.name(char, None) or {"\x0b": "LINE TABULATION (vertical tab)", "\x0c": "FORM FEED",
+                                             "\x85": "NEXT LINE"}.get(char)
+    if name is None and unicodedata.category(char) == "Cs":
+        return f"the lone surrogate U+{ord(char):04X} is not allowed (it is half of a character)"
+    if name is None:
+        return f"the invisible control character U+{ord(char):04X} is not allowed"
+    return f"the invisible character U+{ord(char):04X} {name} is not allowed"
+
+
+MAX_INVISIBLE_REPORTED = 20
+
+
+def _invisible_characters(text: str, path: str) -> list[Problem]:
+    """Return a problem for each invisible or line-separator character written in ``text``
+    (controls but tab and line breaks, zero-width and bidirectional marks, U+2028, U+2029, ...),
+    at most ``MAX_INVISIBLE_REPORTED``, each with its line, column and the field it is in.
+
+    Checked on the raw text, before YAML reads it: the YAML reader turns U+2028 into a line
+    break (and a plain text folds it to a space) and refuses U+000B without naming a field."""
+    found = list(_INVISIBLE.finditer(text))
+    if not found:
+        return []
+    spans: list = []
+    try:  # the fields: the same document with each such character replaced by a space
+        from ruamel.yaml import YAML
+
+        clean = _INVISIBLE_SUB(text)
+        yaml = YAML(typ="safe", pure=True)
+        yaml.version = (1, 2)
+        node = yaml.compose(clean)
+        if node is not None:
+            converter = _Converter(path, Positions(), [], clean.splitlines())
+            converter.convert(node, (), 0)
+            spans = converter.spans
+    except Exception:  # noqa: BLE001 - the field is a help; the character is reported anyway
+        spans = []
+    problems = []
+    for match in found[:MAX_INVISIBLE_REPORTED]:
+        line = text.count("\n", 0, match.start())
+        column = match.start() - (text.rfind("\n", 0, match.start()) + 1)
+        field = next((format_path(where) for start, end, where in spans
+                      if start <= (line, column) < end), None)
+        problems.append(Problem(_invisible_message(match.group()), path, line + 1, column + 1,
+                                field or None, _INVISIBLE_HINT))
+    if len(found) > MAX_INVISIBLE_REPORTED:
+        problems.append(Problem(f"and {len(found) - MAX_INVISIBLE_REPORTED} more invisible characters", path))
+    return problems
+
+
+def _INVISIBLE_SUB(text: str) -> str:
+    return _invisible_pattern().sub(" ", text)
 
 
 def format_path(path: PathKey) -> str:

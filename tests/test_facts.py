@@ -140,7 +140,7 @@ def test_evidence_longer_than_twelve_words_is_refused():
 def test_control_characters_are_refused_with_the_code_point():
     text = MINIMAL.replace("  title: Test article\n", '  title: "Test\\u0007 article"\n')
     (message,) = problems(text)
-    assert "source.title: contains the invisible control character U+0007" in message
+    assert "f.yaml:15:10: source.title: the invisible control character U+0007 is not allowed" in message
 
 
 @pytest.mark.parametrize(

@@ -84,9 +84,17 @@ def test_only_http_https_and_mailto_become_links(href, is_link):
     assert "here" in plain_text(paragraph.children)
 
 
-def test_raw_html_stays_text():
-    (paragraph,) = parse(HEAD + "<b>bold</b> & <script>x</script>\n").blocks
+def test_escaped_html_stays_text_and_raw_html_is_refused():
+    (paragraph,) = parse(HEAD + "\\<b>bold\\</b> & \\<script>x\\</script>\n").blocks
     assert plain_text(paragraph.children) == "<b>bold</b> & <script>x</script>"
+    with pytest.raises(MarkupError, match="raw HTML is not supported.*'<b>'") as info:
+        parse(HEAD + "a <b>bold</b>\n")
+    assert info.value.problems[0].line == HEAD.count("\n") + 1
+    with pytest.raises(MarkupError, match="HTML comment would be printed") as info:
+        parse(HEAD + "\n<!-- TODO check with legal -->\n")
+    assert "{# ... #}" in info.value.problems[0].hint
+    with pytest.raises(MarkupError, match="raw HTML"):
+        parse(HEAD + "<div>\ntext\n</div>\n")
 
 
 def test_front_matter_is_required_and_checked():

@@ -341,7 +341,7 @@ def test_templates_show_and_list_never_print_a_file_linked_from_outside(tmp_path
     shown = run_cli("templates", "show", "pw", "--template-dir", str(tdir))
     assert shown.returncode == 2 and "outside its template folder" in shown.stderr
     listed = run_cli("templates", "list", "--template-dir", str(tdir))
-    assert listed.returncode == 0
+    assert listed.returncode == 2 and "pw.md.j2: is a link to a file outside its template folder" in listed.stderr
     assert SECRET not in shown.stdout + shown.stderr + listed.stdout + listed.stderr
 
 

@@ -25,9 +25,10 @@ run = run_cli
 
 def test_the_guides_recipe_changes_the_area_block_and_the_footer_in_both_formats(tmp_path):
     env = {"XDG_CONFIG_HOME": str(tmp_path / "config")}
-    exported = run("templates", "export", "briefing-note", env=env)
+    exported = run("templates", "export", "briefing-note", "--no-flatten", env=env)
     assert exported.returncode == 0, exported.stderr
-    copy = Path(exported.stdout.strip())
+    copy = Path(exported.stdout.splitlines()[0])
+    assert "base.md.j2: extended by briefing-note.md.j2" in (copy.parent / "README.txt").read_text()
     assert copy == tmp_path / "config" / "briefgen" / "templates" / "briefing-note.md.j2"
     copy.write_text(
         copy.read_text(encoding="utf-8")
