@@ -78,8 +78,12 @@ def render_pdf(document: Document, theme: Theme) -> bytes:
         def afterFlowable(self, flowable):  # noqa: N802 (reportlab's name)
             entry = getattr(flowable, "_briefgen_outline", None)
             if entry:
+                # The destination is the page and height where the heading landed: the canvas
+                # holds pages back until the page count is known, so it records the mark with
+                # the page and writes it when that page is written (see _Canvas.save).
                 level, text, key = entry
-                self.canv.bookmarkPage(key)
+                top = self.frame._y + flowable.height + (flowable.getSpaceBefore() or 0)
+                self.canv.mark_heading(key, min(top + 2, self.pagesize[1]))
                 self.canv.addOutlineEntry(text, key, level=level, closed=False)
 
     doc = _Doc(
@@ -885,7 +889,8 @@ def _canvas_class(document: Document, theme: Theme, fonts: dict[str, str], plan,
     class _Canvas(Canvas):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
-            self._pages: list[dict] = []
+            self._pages: list[tuple[dict, list]] = []
+            self._marks: list[tuple[str, float]] = []
             self.showOutline()
             if meta.date is not None:
                 # Creation and modification dates are the note's date (at 00:00 UTC), not the
@@ -900,14 +905,23 @@ def _canvas_class(document: Document, theme: Theme, fonts: dict[str, str], plan,
                 stamp.dhh = stamp.dmm = 0
                 stamp.tzname = "UTC"
 
+        def mark_heading(self, key: str, top: float) -> None:
+            """Record an outline destination ``key`` at height ``top`` (points) on this page."""
+            self._marks.append((key, top))
+
         def showPage(self):  # noqa: N802
-            self._pages.append(dict(self.__dict__))
+            self._pages.append((dict(self.__dict__), self._marks))
+            self._marks = []
             self._startPage()
 
         def save(self):
             total = len(self._pages)
-            for state in self._pages:
+            for state, marks in self._pages:
                 self.__dict__.update(state)
+                for key, top in marks:
+                    # Only now is this the page reportlab is writing: a destination made
+                    # earlier would point at the first page.
+                    self.bookmarkPage(key, fit="XYZ", left=0, top=top)
                 self._decorate(total)
                 super().showPage()
             super().save()
