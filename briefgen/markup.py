@@ -60,7 +60,9 @@ MAX_TABLE_ROWS = 500
 """Most rows in one table."""
 _ATTRIBUTION = re.compile(r"^\s*[—―]\s*")
 _META_FIELDS = {"title", "classification", "subject", "author", "keywords", "lang", "date",
-                "header", "footer", "density"}
+                "header", "footer", "density", "max_pages"}
+MAX_PAGES_LIMIT = 200
+"""Largest page budget a template may declare."""
 
 
 def parse(markdown: str, *, source: str = "<markdown>", creator: str = "") -> Document:
@@ -137,6 +139,17 @@ def _meta(text: str, source: str, creator: str) -> Meta:
     density = str(data.get("density") or "normal")
     if density not in ("normal", "compact"):
         raise MarkupError(f"front matter density {density!r} is not 'normal' or 'compact'", path=source, line=1)
+    max_pages = data.get("max_pages")
+    if max_pages in ("", None):
+        max_pages = None
+    else:
+        try:
+            max_pages = int(str(max_pages).strip())
+        except ValueError:
+            max_pages = 0
+        if not 1 <= max_pages <= MAX_PAGES_LIMIT:
+            raise MarkupError(f"front matter max_pages {data.get('max_pages')!r} is not a whole number "
+                              f"from 1 to {MAX_PAGES_LIMIT}", path=source, line=1)
     keywords = data.get("keywords") or ()
     if isinstance(keywords, str):
         keywords = [k.strip() for k in keywords.split(",")]
@@ -152,6 +165,7 @@ def _meta(text: str, source: str, creator: str) -> Meta:
         footer=str(data.get("footer") or ""),
         creator=creator,
         density=density,
+        max_pages=max_pages,
     )
 
 

@@ -213,14 +213,44 @@ def build(
     if not warnings:  # the facts check already named these characters, field by field
         warnings += more
     warnings = [*date_warnings, *warnings]
+    if set(formats) & {"pdf", "docx"}:
+        _check_furniture(document, theme, facts_path, template)
     payloads: dict[str, bytes] = {}
-    for fmt in formats:
-        payloads[fmt] = markdown.encode("utf-8") if fmt == "md" else render(document, theme, fmt)
+    try:
+        if document.meta.max_pages is not None and "docx" in formats and "pdf" not in formats:
+            # The page budget is checked on the PDF's layout: the DOCX is held to the same pages.
+            render(document, theme, "pdf")
+        for fmt in formats:
+            payloads[fmt] = markdown.encode("utf-8") if fmt == "md" else render(document, theme, fmt)
+    except RenderError as e:
+        if e.problems[0].field != "max_pages":
+            raise
+        raise RenderError(problems=[replace(e.problems[0], path=template or "briefing-note")]) from None
     ensure_folder(out_dir)
     files = [(output_path(facts_path, out_dir, fmt), data) for fmt, data in payloads.items()]
     write_all_atomic(files)
     own = tuple((name, path, origin) for name, (path, origin) in sorted(used.items()) if origin != "built-in")
     return BuildResult(facts_path, tuple(path for path, _ in files), tuple(warnings), own)
+
+
+def _check_furniture(document: Document, theme: Theme, facts_path: Path, template: str | None) -> None:
+    """Refuse, before anything is rendered, a marking, running header or footer longer than a
+    page shows (``render.pdf.FURNITURE_MAX_LINES`` lines): located at the facts file's
+    ``classification`` line, or at the template that writes the header or footer."""
+    import re
+
+    from briefgen.render.pdf import check_furniture
+
+    try:
+        check_furniture(document, theme)
+    except RenderError as e:
+        problem = e.problems[0]
+        if problem.field == "classification":
+            text = Path(facts_path).read_text(encoding="utf-8", errors="replace")
+            found = re.search(r"^classification\s*:", text, re.M)
+            line = text.count("\n", 0, found.start()) + 1 if found else None
+            raise RenderError(problems=[replace(problem, path=str(facts_path), line=line)]) from None
+        raise RenderError(problems=[replace(problem, path=template or "briefing-note")]) from None
 
 
 def output_path(facts_path: Path, out_dir: Path, fmt: str) -> Path:

@@ -3,6 +3,8 @@ page furniture shown whole, page budgets, typography, metadata."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from conftest import squash
@@ -51,3 +53,166 @@ def test_every_bookmark_leads_to_the_page_and_place_of_its_heading(built):
         ys = [y for y, text in _lines_with_y(page) if text.strip().startswith(first_word)]
         assert any(0 <= float(entry.top) - y <= 40 for y in ys), (entry.title, entry.top, ys)
     assert len(pages_used) > 1  # the note runs to several pages and the bookmarks follow it
+
+
+LONGEST_MARKING = "OFFICIAL-SENSITIVE // RELEASABLE TO PARTNERS ONLY // NOT FOR PUBLIC DISTRIBUTION"
+LONG_HEADER = "Ministry of Foreign Affairs · South and Central Asia Desk · Bilateral Relations Section"
+
+
+@pytest.fixture(scope="module")
+def long_furniture(tmp_path_factory):
+    """The bundled note with the longest marking the schema allows (80 characters), a long
+    running header, at 13 pt body size: built in both formats."""
+    from conftest import BUNDLED, NOTE_DATE
+    from briefgen.pipeline import build
+    from briefgen.themefile import load_theme
+
+    assert len(LONGEST_MARKING) == 80  # the schema's limit (docs/facts-schema.md)
+    folder = tmp_path_factory.mktemp("furniture")
+    facts = folder / "long.yaml"
+    text = BUNDLED.read_text(encoding="utf-8")
+    facts.write_text(text.replace("classification: OFFICIAL\n", f'classification: "{LONGEST_MARKING}"\n'),
+                     encoding="utf-8")
+    (folder / "headed.md.j2").write_text(
+        '{% extends "briefing-note.md.j2" %}\n'
+        "{% block running_header %}" + LONG_HEADER + "{% endblock %}\n", encoding="utf-8")
+    theme_file = folder / "theme.yaml"
+    theme_file.write_text("schema: 1\nbase_size_pt: 13\n", encoding="utf-8")
+    result = build(facts, folder / "out", formats=("pdf", "docx"), template=str(folder / "headed.md.j2"),
+                   date=NOTE_DATE, theme=load_theme(theme_file))
+    return {p.suffix.lstrip("."): p for p in result.outputs}
+
+
+def test_long_marking_and_header_are_whole_on_every_pdf_page_and_clear_of_the_body(long_furniture):
+    from pypdf import PdfReader
+
+    reader = PdfReader(long_furniture["pdf"])
+    assert len(reader.pages) > 1
+    for number, page in enumerate(reader.pages, 1):
+        text = squash(page.extract_text())
+        assert text.count(LONGEST_MARKING) == 2, number  # top and foot, never cut
+        assert LONG_HEADER in text
+        assert "…" not in text
+        pieces = []
+
+        def visit(t, cm, tm, font, size):
+            if t.strip():
+                pieces.append((tm[5] * cm[3] + cm[5], t.strip(), (tm[0] or 1) * (size or 1)))
+
+        page.extract_text(visitor_text=visit)
+        height = float(page.mediabox.height)
+
+        def is_furniture(t):
+            # a line of furniture starts or ends its text (a body line may quote part of it)
+            return (any(whole.startswith(t) or whole.endswith(t) for whole in (LONGEST_MARKING, LONG_HEADER))
+                    or re.fullmatch(r"Page \d+ of \d+", t) is not None
+                    or t.endswith("· 22 July 2024"))
+
+        top_furniture = [y for y, t, _ in pieces if y > height / 2 and is_furniture(t)]
+        foot_furniture = [y for y, t, _ in pieces if y < height / 2 and is_furniture(t)]
+        body = [(y, size) for y, t, size in pieces if not is_furniture(t)]
+        assert top_furniture and foot_furniture and body
+        # The highest body line's top is below the lowest line of the page's head ...
+        assert max(y + size for y, size in body) < min(top_furniture), number
+        # ... and the lowest body line's descenders above the foot's highest line.
+        assert min(y - size * 0.3 for y, size in body) > max(foot_furniture) + 8, number
+
+
+def test_long_marking_and_header_are_whole_in_the_docx_header(long_furniture):
+    import docx
+
+    section = docx.Document(str(long_furniture["docx"])).sections[0]
+    header = squash(" ".join(p.text for p in section.header.paragraphs))
+    footer = squash(" ".join(p.text for p in section.footer.paragraphs))
+    assert LONGEST_MARKING in header and LONG_HEADER in header
+    assert LONGEST_MARKING in footer
+    assert "…" not in header + footer
+
+
+def test_a_marking_a_page_cannot_hold_is_refused_at_its_facts_line(tmp_path, bundled_text):
+    from conftest import run_cli
+
+    facts = tmp_path / "note.yaml"
+    facts.write_text(bundled_text.replace("classification: OFFICIAL\n", f'classification: "{LONGEST_MARKING}"\n'),
+                     encoding="utf-8")
+    line = bundled_text.splitlines().index("classification: OFFICIAL") + 1
+    theme = tmp_path / "narrow.yaml"
+    theme.write_text("schema: 1\nbase_size_pt: 24\nmargins_mm: {top: 24, right: 60, bottom: 22, left: 60}\n",
+                     encoding="utf-8")
+    out = tmp_path / "out"
+    result = run_cli("build", str(facts), "--theme", str(theme), "-o", str(out))
+    assert result.returncode == 2, result.stderr
+    assert f"note.yaml:{line}: classification:" in result.stderr
+    assert "at most 2 fit" in result.stderr
+    assert not out.exists() or not any(out.iterdir())
+
+
+def _pdf_pages(path) -> int:
+    from pypdf import PdfReader
+
+    return len(PdfReader(path).pages)
+
+
+def test_the_bundled_one_pager_and_memo_keep_their_page_budget_in_both_formats(tmp_path):
+    import shutil
+    import subprocess
+
+    from conftest import BUNDLED, NOTE_DATE
+    from briefgen.pipeline import build
+
+    for template, budget in (("one-pager", 1), ("memo", 2)):
+        result = build(BUNDLED, tmp_path / template, formats=("pdf", "docx"), template=template, date=NOTE_DATE)
+        pdf, docx_path = result.outputs
+        assert _pdf_pages(pdf) <= budget
+        if shutil.which("soffice"):  # the DOCX laid out by a real word processor
+            subprocess.run(["soffice", "--headless", "--norestore", "--convert-to", "pdf", "--outdir",
+                            str(tmp_path / "lo"), str(docx_path)], capture_output=True, timeout=180, check=True)
+            assert _pdf_pages(tmp_path / "lo" / (docx_path.stem + ".pdf")) <= budget, template
+
+
+def _areas(count: int) -> str:
+    items = []
+    for i in range(count):
+        items.append(
+            f"  - id: area{i}\n"
+            f"    title: Area number {i} of cooperation\n"
+            f"    summary: A summary of area {i} that runs to about one line of the note's text.\n"
+            f"    points:\n"
+            f"      - text: The first point of area {i}, long enough to take most of a line.\n"
+            f"        source: {{para: 2, evidence: trade}}\n")
+    return "".join(items)
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "docx"])
+def test_a_one_pager_over_its_budget_is_refused_saying_by_how_much(tmp_path, fmt):
+    from conftest import run_cli
+    from minimal import MINIMAL
+
+    head, _ = MINIMAL.split("areas:\n")
+    facts = tmp_path / "many.yaml"
+    facts.write_text(head + "areas:\n" + _areas(28), encoding="utf-8")
+    out = tmp_path / "out"
+    result = run_cli("build", str(facts), "-t", "one-pager", "-f", fmt, "-o", str(out), "--no-check")
+    assert result.returncode == 2, result.stderr
+    assert "one-pager: max_pages: the note runs to 2 pages; its template allows 1" in result.stderr
+    assert re.search(r"about \d+ lines of body text too many", result.stderr)
+    assert "the longest sections are 'By area'" in result.stderr
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_the_one_pager_on_letter_paper_with_a_logo_is_refused_not_run_over(tmp_path):
+    from PIL import Image
+
+    from conftest import BUNDLED, run_cli
+
+    Image.new("RGB", (600, 240), "#1f3864").save(tmp_path / "logo.png")
+    theme = tmp_path / "letter.yaml"
+    theme.write_text("schema: 1\npage_size: Letter\nlogo: logo.png\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = run_cli("build", str(BUNDLED), "-t", "one-pager", "--theme", str(theme), "-o", str(out))
+    if result.returncode == 0:  # it fits: then on one page, in both formats
+        assert _pdf_pages(out / "pakistan-azerbaijan-2024-07.pdf") == 1
+    else:
+        assert result.returncode == 2, result.stderr
+        assert "its template allows 1 (max_pages: 1)" in result.stderr
+        assert not out.exists() or not any(out.iterdir())
