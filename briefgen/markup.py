@@ -79,9 +79,16 @@ def parse(markdown: str, *, source: str = "<markdown>", creator: str = "") -> Do
     if len(markdown) > MAX_MARKDOWN_CHARS:
         raise MarkupError(f"the Markdown has {len(markdown):,} characters; the limit is {MAX_MARKDOWN_CHARS:,}",
                           path=source, hint="a briefing note is far shorter; shorten what the template writes")
+    from briefgen.typography import quotes_for
+
+    # Curly quotes and apostrophes of the note's language (its front matter's ``lang``, read
+    # before the parse that needs it), en dashes and ellipses: markdown-it's typographer.
+    lang = _FRONT_MATTER_LANG.search(markdown[:MAX_FRONT_MATTER_CHARS + 10])
     md = (
-        MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+        MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": True,
+                                  "quotes": quotes_for(lang.group(1) if lang else "en")})
         .enable("table")
+        .enable(["replacements", "smartquotes"])
         .use(front_matter_plugin)
         .use(deflist_plugin)
     )
@@ -101,7 +108,15 @@ def parse(markdown: str, *, source: str = "<markdown>", creator: str = "") -> Do
             line=1,
             hint="start the template with '---', 'title: ...', '---'",
         )
-    return Document(meta=meta, blocks=tuple(blocks))
+    from briefgen.model import map_text
+    from briefgen.typography import tie
+
+    # No-break spaces inside dates, amounts and initials, in the body and the running texts.
+    return map_text(Document(meta=meta, blocks=tuple(blocks)), tie)
+
+
+_FRONT_MATTER_LANG = re.compile(r"\A---\s*\n(?:.*\n)*?lang:\s*[\"']?([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*)",
+                                re.M)
 
 
 def _meta(text: str, source: str, creator: str) -> Meta:

@@ -215,6 +215,8 @@ def build(
     warnings = [*date_warnings, *warnings]
     if set(formats) & {"pdf", "docx"}:
         _check_furniture(document, theme, facts_path, template)
+    if theme.toc and "docx" in formats:
+        _refuse_docx_contents(theme)
     payloads: dict[str, bytes] = {}
     try:
         if document.meta.max_pages is not None and "docx" in formats and "pdf" not in formats:
@@ -231,6 +233,29 @@ def build(
     write_all_atomic(files)
     own = tuple((name, path, origin) for name, (path, origin) in sorted(used.items()) if origin != "built-in")
     return BuildResult(facts_path, tuple(path for path, _ in files), tuple(warnings), own)
+
+
+def _refuse_docx_contents(theme: Theme) -> None:
+    """Raise ThemeError, at the theme's ``toc`` line: a DOCX table of contents would show
+    either no entries (a field Word fills in only when asked) or page numbers taken from the
+    PDF's layout, which Word's own layout does not keep. Neither is a contents page to send."""
+    import re
+
+    from briefgen.errors import ThemeError
+
+    line = None
+    try:
+        text = Path(theme.source).read_text(encoding="utf-8", errors="replace")
+        found = re.search(r"^toc\s*:", text, re.M)
+        line = text.count("\n", 0, found.start()) + 1 if found else None
+    except (OSError, TypeError, ValueError):
+        pass
+    raise ThemeError(
+        "toc: true gives the PDF a table of contents with page numbers; the DOCX cannot carry "
+        "one whose page numbers are right before Word lays it out, so it is not made",
+        path=theme.source, line=line, field="toc",
+        hint="build the PDF alone (--format pdf) for a note with contents, or set toc: false",
+    )
 
 
 def _check_furniture(document: Document, theme: Theme, facts_path: Path, template: str | None) -> None:

@@ -318,7 +318,7 @@ def test_chart_captions_state_qualifiers_and_ranges_and_long_text_wraps_in_both_
     # The chart's value captions, whole, wrapped over lines rather than cut or run off the page.
     assert "more than USD 3 billion by 2025 (target)" in pdf.replace("by 2025 (target) Bilateral", "by 2025 (target)")
     assert "up to 24 LNG cargoes of 140,000 cubic metres per year (target)" in pdf
-    assert "LNG cargoes Malaysia would ship to Kazakhstan's western terminals each year under the draft agreement" in pdf
+    assert "LNG cargoes Malaysia would ship to Kazakhstan’s western terminals each year under the draft agreement" in pdf
     assert "…" not in pdf
 
 

@@ -216,3 +216,151 @@ def test_the_one_pager_on_letter_paper_with_a_logo_is_refused_not_run_over(tmp_p
         assert result.returncode == 2, result.stderr
         assert "its template allows 1 (max_pages: 1)" in result.stderr
         assert not out.exists() or not any(out.iterdir())
+
+
+def test_quotes_are_curly_in_one_style_and_no_straight_apostrophe_is_left(built):
+    import docx
+
+    from conftest import pdf_text
+
+    for text in (pdf_text(built["pdf"]), " ".join(p.text for p in docx.Document(str(built["docx"])).paragraphs)):
+        assert "’" in text and "“" in text and "”" in text
+        assert "'" not in text and '"' not in text
+        assert "„" not in text and "«" not in text  # English note: English quotes only
+
+
+def test_the_quote_style_follows_the_note_language():
+    from briefgen.markup import parse
+
+    german = parse('---\ntitle: T\nlang: de\n---\n\nEr sagte "ja" und \'nein\'.\n')
+    english = parse('---\ntitle: T\nlang: en-GB\n---\n\nHe said "yes" and it\'s \'fine\'.\n')
+    from briefgen.model import plain_text
+
+    assert plain_text(german.blocks[0].children) == "Er sagte „ja“ und ‚nein‘."
+    assert plain_text(english.blocks[0].children) == "He said “yes” and it’s ‘fine’."
+
+
+def test_dates_amounts_and_initials_never_break_across_lines(tmp_path):
+    """Dates, amounts and initials at every offset from a line's start: wherever the line
+    ends, each stays whole on one line (PDF) and keeps its no-break spaces (DOCX)."""
+    import docx
+    from pypdf import PdfReader
+
+    from briefgen.markup import parse
+    from briefgen.render.docx import render_docx
+    from briefgen.render.pdf import render_pdf
+    from briefgen.themefile import default_theme
+
+    units = ["11–12 July 2024", "USD 2 billion", "A. B. Analyst", "Gabala\u00a0District"]
+    paragraphs = [f"{'x' * k} met on 11–12 July 2024, agreed USD 2 billion with A. B. Analyst in Gabala\u00a0District."
+                  for k in range(0, 60, 3)]
+    document = parse("---\ntitle: T\n---\n\n" + "\n\n".join(paragraphs) + "\n")
+    (tmp_path / "t.pdf").write_bytes(render_pdf(document, default_theme()))
+    lines = [line for page in PdfReader(tmp_path / "t.pdf").pages for line in page.extract_text().splitlines()]
+    text = "\n".join(lines)
+    broken = 0
+    for unit in units:
+        plain = unit.replace("\u00a0", " ")
+        assert text.count(plain) == len(paragraphs), unit  # each on one line, every time
+        broken += sum(1 for line in lines if line.rstrip().endswith(plain.split()[0]))
+    assert broken == 0
+    (tmp_path / "t.docx").write_bytes(render_docx(document, default_theme()))
+    body = " ".join(p.text for p in docx.Document(str(tmp_path / "t.docx")).paragraphs)
+    assert body.count("11–12\u00a0July\u00a02024") == len(paragraphs)
+    assert body.count("USD\u00a02\u00a0billion") == len(paragraphs)
+    assert body.count("A.\u00a0B.\u00a0Analyst") == len(paragraphs)
+    assert body.count("Gabala\u00a0District") == len(paragraphs)  # typed in the text, kept
+
+
+def test_a_long_word_in_a_narrow_cell_breaks_at_a_hyphenation_point(tmp_path):
+    import pyphen
+    from pypdf import PdfReader
+
+    from briefgen.markup import parse
+    from briefgen.render.pdf import render_pdf
+    from briefgen.themefile import default_theme
+
+    word = "intergovernmental"
+    columns = 8
+    markdown = ("---\ntitle: T\n---\n\n|" + " X |" * columns + "\n|" + "--|" * columns + "\n|"
+                + f" {word} |" * columns + "\n")
+    (tmp_path / "t.pdf").write_bytes(render_pdf(parse(markdown), default_theme()))
+    lines = [line.strip() for line in PdfReader(tmp_path / "t.pdf").pages[0].extract_text().splitlines()]
+    points = {len(start) for start, _ in pyphen.Pyphen(lang="en").iterate(word)}
+    split = [line for line in lines if line.endswith("-") and word.startswith(line[:-1])]
+    assert split, lines  # eight columns of it do not fit a page's width
+    for line in split:
+        assert len(line) - 1 in points, line  # at a dictionary hyphenation point, with a hyphen
+
+
+def test_docx_asks_for_automatic_hyphenation(built):
+    import docx
+    from docx.oxml.ns import qn
+
+    settings = docx.Document(str(built["docx"])).settings.element
+    assert settings.find(qn("w:autoHyphenation")).get(qn("w:val")) == "true"
+
+
+def test_to_from_labels_sit_on_their_values_baseline(built):
+    from pypdf import PdfReader
+
+    page = PdfReader(built["pdf"]).pages[0]
+    pieces = []
+    page.extract_text(visitor_text=lambda t, cm, tm, font, size: pieces.append((tm[5] * cm[3] + cm[5], t.strip())))
+    ys = {text: y for y, text in pieces if text}
+    for label, value in (("To", "Minister for Foreign Affairs"), ("From", "South and Central Asia Desk")):
+        assert abs(ys[label] - ys[value]) < 0.5, (label, ys[label], ys[value])
+
+
+def test_pdf_xmp_metadata_says_what_the_info_dictionary_says(built):
+    from pypdf import PdfReader
+
+    from conftest import NOTE_DATE
+
+    reader = PdfReader(built["pdf"])
+    info, xmp = reader.metadata, reader.xmp_metadata
+    assert xmp is not None
+    assert xmp.dc_title["x-default"] == info.title
+    assert xmp.dc_creator == [info.author]
+    assert xmp.dc_description["x-default"] == info.subject
+    assert xmp.pdf_keywords == info["/Keywords"]
+    assert xmp.dc_subject == info["/Keywords"].split("; ")
+    assert "Transport, logistics and regional connectivity" in xmp.dc_subject  # whole, commas and all
+    assert xmp.xmp_creator_tool == info.creator and xmp.pdf_producer == info.producer
+    assert xmp.xmp_create_date.date() == info.creation_date.date() == NOTE_DATE
+    assert xmp.xmp_modify_date.date() == info.modification_date.date() == NOTE_DATE
+    assert xmp.dc_language == ["en"]
+
+
+def test_toc_gives_the_pdf_contents_with_the_pages_of_its_headings_after_the_to_from_block(tmp_path):
+    from pypdf import PdfReader
+
+    from conftest import BUNDLED, NOTE_DATE
+    from briefgen.pipeline import build
+    from briefgen.themefile import load_theme
+
+    theme = tmp_path / "toc.yaml"
+    theme.write_text("schema: 1\ntoc: true\n", encoding="utf-8")
+    pdf = build(BUNDLED, tmp_path / "out", formats=("pdf",), date=NOTE_DATE, theme=load_theme(theme)).outputs[0]
+    reader = PdfReader(pdf)
+    first = reader.pages[0].extract_text()
+    assert first.index("Subject") < first.index("Contents")  # after the To / From block
+    contents = first[first.index("Contents"):]
+    # Each entry is drawn as its leader dots and page number, then its title.
+    listed = {title.strip(): int(page) for page, title in re.findall(r"(?:\. *)+(\d+)\n([^\n]+)", contents)}
+    entries = _outline_entries(reader)
+    assert len(listed) == len(entries) > 10
+    for entry in entries:
+        assert listed[entry.title] == reader.get_destination_page_number(entry) + 1, entry.title
+
+
+def test_toc_is_refused_for_the_docx_at_the_theme_line(tmp_path):
+    from conftest import BUNDLED, run_cli
+
+    theme = tmp_path / "toc.yaml"
+    theme.write_text("schema: 1\n# contents, please\ntoc: true\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = run_cli("build", str(BUNDLED), "--theme", str(theme), "-o", str(out))
+    assert result.returncode == 2
+    assert "toc.yaml:3: toc:" in result.stderr and "--format pdf" in result.stderr
+    assert not out.exists() or not any(out.iterdir())

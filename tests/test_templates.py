@@ -286,7 +286,7 @@ def test_assessment_and_sign_off_are_shown_apart_from_the_facts_in_both_formats(
         result = build(facts, tmp_path / template, template=template, date=DATE)
         pdf, word = result.outputs
         for body in (pdf_text(pdf), docx_text(word)):
-            assert "Analyst's assessment" in body and "the analyst's own comment" in body.lower()
+            assert "Analyst’s assessment" in body and "the analyst’s own comment" in body.lower()
             assert assessment in body
             assert body.index("Drafted by") > body.index("Source")  # at the end of the note
             assert "Drafted by A. Analyst, Desk Officer" in body.replace("\n", " ")

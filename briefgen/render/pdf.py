@@ -37,7 +37,7 @@ from briefgen.model import (
     Text,
     plain_text,
 )
-from briefgen.render.layout import fit_text, share_widths
+from briefgen.render.layout import fit_text, share_widths, words
 from briefgen.theme import Theme
 
 __all__ = ["render_pdf"]
@@ -66,7 +66,7 @@ def render_pdf(document: Document, theme: Theme) -> bytes:
     fonts = _register_fonts(theme)
     plan = plan_fonts(characters(document), theme)
     fallback_names = _register_fallbacks(plan)
-    styles = _styles(theme, fonts)
+    styles = _styles(theme, fonts, document.meta.lang)
     width_mm, height_mm = theme.page_size_mm
     top, right, bottom, left = (m * MM for m in theme.margins_mm)
     page_w, page_h = width_mm * MM, height_mm * MM
@@ -77,6 +77,10 @@ def render_pdf(document: Document, theme: Theme) -> bytes:
     class _Doc(BaseDocTemplate):
         sections: list[tuple[str, int, float]] = []  # level-2 heading, page, top (points)
         last: tuple[int, float] = (1, 0.0)  # page and height where the last flowable ended
+
+        def beforeDocument(self):  # noqa: N802 (each pass of a multiBuild starts afresh)
+            self.sections = []
+            self.last = (1, 0.0)
 
         def afterFlowable(self, flowable):  # noqa: N802 (reportlab's name)
             if self.frame is not None:  # None just after a page break
@@ -92,6 +96,8 @@ def render_pdf(document: Document, theme: Theme) -> bytes:
                 if level == 0:
                     self.sections.append((text, self.page, top))
                 self.canv.addOutlineEntry(text, key, level=level, closed=False)
+                if level <= 1:
+                    self.notify("TOCEntry", (level, text, self.page, key))
 
     doc = _Doc(
         buffer,
@@ -103,7 +109,7 @@ def render_pdf(document: Document, theme: Theme) -> bytes:
         title=meta.title,
         author=meta.author,
         subject=meta.subject,
-        keywords=", ".join(meta.keywords),
+        keywords="; ".join(meta.keywords),  # "; ": keywords (area titles) hold commas
         creator=meta.creator or f"briefgen {__version__}",
         lang=meta.lang,
         initialFontName=fonts["body"],
@@ -121,12 +127,19 @@ def render_pdf(document: Document, theme: Theme) -> bytes:
 
     builder = _Flowables(theme, fonts, styles, frame.width, plan, fallback_names, frame.height)
     story = builder.logo() + builder.blocks(document.blocks)
+    if theme.toc:
+        story = _with_contents(story, styles, theme)
     from reportlab.platypus.doctemplate import LayoutError
 
     from briefgen.errors import RenderError
 
+    canvasmaker = _canvas_class(document, theme, fonts, plan, fallback_names, stamp)
     try:
-        doc.build(story, canvasmaker=_canvas_class(document, theme, fonts, plan, fallback_names, stamp))
+        if theme.toc:
+            # Laid out until the contents' page numbers stop changing (usually two passes).
+            doc.multiBuild(story, canvasmaker=canvasmaker, maxPasses=6)
+        else:
+            doc.build(story, canvasmaker=canvasmaker)
     except LayoutError as e:
         kind = str(e).split("<", 1)[-1].split(" ", 1)[0] if "<" in str(e) else "block"
         raise RenderError(
@@ -137,6 +150,25 @@ def render_pdf(document: Document, theme: Theme) -> bytes:
     if meta.max_pages is not None and doc.page > meta.max_pages:
         raise _over_budget(doc, meta.max_pages, frame, theme)
     return buffer.getvalue()
+
+
+def _with_contents(story: list, styles: dict, theme: Theme) -> list:
+    """Return ``story`` with a table of contents (sections and their sub-sections, with page
+    numbers, linked) after the To / From block, or at the top when there is none."""
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph as P
+    from reportlab.platypus.tableofcontents import TableOfContents
+
+    size = theme.base_size_pt
+    toc = TableOfContents(dotsMinLevel=0)
+    toc.levelStyles = [
+        ParagraphStyle("TOC1", parent=styles["body"], leftIndent=0, firstLineIndent=0, spaceBefore=size * 0.25,
+                       spaceAfter=0),
+        ParagraphStyle("TOC2", parent=styles["body"], leftIndent=size * 1.5, firstLineIndent=0, spaceAfter=0),
+    ]
+    contents = [P("Contents", styles["h2"]), toc]
+    at = next((i + 1 for i, f in enumerate(story) if getattr(f, "_briefgen_header_block", False)), 0)
+    return [*story[:at], *contents, *story[at:]]
 
 
 def _over_budget(doc, budget: int, frame, theme: Theme):
@@ -291,7 +323,7 @@ def furniture_layout(meta, theme: Theme, fonts: dict[str, str],
 
     def wrap(text: str, font: str, font_size: float, room: float, what: str, fix: str,
              field: str) -> list[str]:
-        text = " ".join(text.split())
+        text = " ".join(words(text))
         if not text:
             return []
         lines = wrap_text(text, lambda t: width_of(t, font, font_size), room)
@@ -316,8 +348,8 @@ def furniture_layout(meta, theme: Theme, fonts: dict[str, str],
     header_beside = False
     if meta.header.strip() and len(marking) <= 1:
         beside = (text_w - (width_of(marking[0], bold, mark_size) if marking else 0)) / 2 - 4 * MM
-        header_beside = width_of(" ".join(meta.header.split()), plain, small) <= beside
-    header = ([" ".join(meta.header.split())] if header_beside else
+        header_beside = width_of(" ".join(words(meta.header)), plain, small) <= beside
+    header = ([" ".join(words(meta.header))] if header_beside else
               wrap(meta.header, plain, small, text_w, "running header",
                    "shorten the running_header block of the template, or use a wider page", "header"))
     stack = [(line, "marking", mark_size, w / 2, "center", mark_lead) for line in marking]
@@ -369,6 +401,40 @@ def stamp_height(theme: Theme, lines: int) -> float:
     if not lines:
         return 0.0
     return lines * theme.base_size_pt * STAMP_SCALE * 1.35 + 2.5 * MM
+
+
+def xmp_packet(info, lang: str, timestamp: float, keywords: tuple[str, ...] = ()) -> str:
+    """Return the XMP metadata packet (XML text) holding what the Info dictionary ``info`` (a
+    reportlab PDFInfo) holds: title, author, subject, keywords, creator tool, producer and the
+    creation and modification dates (``timestamp``, seconds since the epoch, UTC), and the
+    language; ``keywords`` one by one in dc:subject (a keyword may hold a comma). PDF/A and
+    PDF/UA readers, and most document managers, read XMP, not the Info dictionary."""
+    import datetime as dt
+    from xml.sax.saxutils import escape as x
+
+    when = dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    bag = "".join(f"<rdf:li>{x(k)}</rdf:li>" for k in keywords)
+    return (
+        '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/">'
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+        'xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:pdf="http://ns.adobe.com/pdf/1.3/">'
+        "<dc:format>application/pdf</dc:format>"
+        f'<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{x(info.title or "")}</rdf:li></rdf:Alt></dc:title>'
+        f"<dc:creator><rdf:Seq><rdf:li>{x(info.author or '')}</rdf:li></rdf:Seq></dc:creator>"
+        f'<dc:description><rdf:Alt><rdf:li xml:lang="x-default">{x(info.subject or "")}</rdf:li></rdf:Alt>'
+        "</dc:description>"
+        f"<dc:subject><rdf:Bag>{bag}</rdf:Bag></dc:subject>"
+        f"<dc:language><rdf:Bag><rdf:li>{x(lang or 'en')}</rdf:li></rdf:Bag></dc:language>"
+        f"<pdf:Keywords>{x(info.keywords or '')}</pdf:Keywords>"
+        f"<pdf:Producer>{x(info.producer or '')}</pdf:Producer>"
+        f"<xmp:CreatorTool>{x(info.creator or '')}</xmp:CreatorTool>"
+        f"<xmp:CreateDate>{when}</xmp:CreateDate><xmp:ModifyDate>{when}</xmp:ModifyDate>"
+        f"<xmp:MetadataDate>{when}</xmp:MetadataDate>"
+        "</rdf:Description></rdf:RDF></x:xmpmeta>\n"
+        '<?xpacket end="w"?>'
+    )
 
 
 def _patch_to_unicode() -> None:
@@ -442,7 +508,18 @@ def _register_fallbacks(plan) -> dict:
     return {path: _register_file(path, "a fallback font") for path in sorted(set(plan.fallback.values()))}
 
 
-def _styles(theme: Theme, fonts: dict[str, str]) -> dict:
+@functools.lru_cache(maxsize=8)
+def hyphenator(lang: str):
+    """Return pyphen's ``iterate`` for ``lang`` (a callable reportlab's ``hyphenationLang``
+    accepts: word -> (start, end) pairs, longest start first), or "" when pyphen has no
+    dictionary for it. Built once per language: a dictionary takes a while to load."""
+    import pyphen
+
+    name = pyphen.language_fallback((lang or "en").replace("-", "_"))
+    return pyphen.Pyphen(lang=name).iterate if name else ""
+
+
+def _styles(theme: Theme, fonts: dict[str, str], lang: str = "en") -> dict:
     from reportlab.lib.colors import HexColor
     from reportlab.lib.enums import TA_LEFT, TA_RIGHT
     from reportlab.lib.styles import ParagraphStyle
@@ -464,6 +541,9 @@ def _styles(theme: Theme, fonts: dict[str, str]) -> dict:
             leading=size * scale * 1.2, textColor=colour, spaceBefore=before, spaceAfter=after,
         )
 
+    # Narrow columns (table cells, definition terms) break long words at the dictionary's
+    # hyphenation points, or at their own hyphens, before reportlab splits them anywhere.
+    narrow = {"hyphenationLang": hyphenator(lang), "embeddedHyphenation": 1, "hyphenationMinWordLength": 6}
     return {
         "body": body,
         "h1": head("Title", 2.0, 0, size * 0.9),
@@ -471,11 +551,11 @@ def _styles(theme: Theme, fonts: dict[str, str]) -> dict:
         "h3": head("Heading2", 1.12, size * 1.0, size * 0.35),
         "h4": head("Heading3", 1.0, size * 0.8, size * 0.3),
         "item": ParagraphStyle("Item", parent=body, spaceAfter=size * 0.3),
-        "cell": ParagraphStyle("Cell", parent=body, fontSize=size * 0.92, leading=size * 0.92 * 1.3, spaceAfter=0),
-        "cell_right": ParagraphStyle("CellRight", parent=body, fontSize=size * 0.92, leading=size * 0.92 * 1.3, spaceAfter=0, alignment=TA_RIGHT),
-        "head_cell": ParagraphStyle("HeadCell", parent=body, fontName=fonts["heading_bold"], fontSize=size * 0.88, leading=size * 0.88 * 1.3, textColor=heading, spaceAfter=0),
-        "head_cell_right": ParagraphStyle("HeadCellRight", parent=body, fontName=fonts["heading_bold"], fontSize=size * 0.88, leading=size * 0.88 * 1.3, textColor=heading, spaceAfter=0, alignment=TA_RIGHT),
-        "term": ParagraphStyle("Term", parent=body, fontName=fonts["heading_bold"], fontSize=size * 0.9, textColor=muted, spaceAfter=0),
+        "cell": ParagraphStyle("Cell", parent=body, fontSize=size * 0.92, leading=size * 0.92 * 1.3, spaceAfter=0, **narrow),
+        "cell_right": ParagraphStyle("CellRight", parent=body, fontSize=size * 0.92, leading=size * 0.92 * 1.3, spaceAfter=0, alignment=TA_RIGHT, **narrow),
+        "head_cell": ParagraphStyle("HeadCell", parent=body, fontName=fonts["heading_bold"], fontSize=size * 0.88, leading=size * 0.88 * 1.3, textColor=heading, spaceAfter=0, **narrow),
+        "head_cell_right": ParagraphStyle("HeadCellRight", parent=body, fontName=fonts["heading_bold"], fontSize=size * 0.88, leading=size * 0.88 * 1.3, textColor=heading, spaceAfter=0, alignment=TA_RIGHT, **narrow),
+        "term": ParagraphStyle("Term", parent=body, fontName=fonts["heading_bold"], fontSize=size * 0.9, textColor=muted, spaceAfter=0, **narrow),
         "definition": ParagraphStyle("Definition", parent=body, spaceAfter=0),
         "quote": ParagraphStyle("Quote", parent=body, fontName=fonts["body_italic"], spaceAfter=size * 0.3),
         "attribution": ParagraphStyle("Attribution", parent=body, fontName=fonts["heading"], fontSize=size * 0.88, textColor=muted, spaceAfter=0),
@@ -496,6 +576,7 @@ class _Flowables:
         self.frame_height = frame_height
         self.outline_level = -1
         self.count = 0
+        self.seen_definitions = False
 
     def blocks(self, blocks: tuple[Block, ...], width: float | None = None, depth: int = 0) -> list:
         """Return the flowables of ``blocks``, with page-break hints where content belongs together.
@@ -588,7 +669,10 @@ class _Flowables:
             case Quote(inner, attribution):
                 return [self.quote(inner, attribution, width)]
             case DefinitionList(items):
-                return [self.definitions(items, width)]
+                table = self.definitions(items, width)
+                table._briefgen_header_block = depth == 0 and not self.seen_definitions
+                self.seen_definitions = True
+                return [table]
             case Chart():
                 from reportlab.platypus import Spacer
 
@@ -707,6 +791,12 @@ class _Flowables:
                     value.extend(self.block(b, width - term_w))
             rows.append([P(self.inline(term, "heading"), self.styles["term"]), value])
         t = T(rows, colWidths=[term_w, width - term_w], hAlign="LEFT", splitInRow=1)
+        # Each label sits on its value's first baseline: a paragraph's first baseline is its
+        # font's ascent below the cell's top, and the label's (smaller, sans) type has less.
+        from reportlab.pdfbase.pdfmetrics import getAscent
+
+        term, value = self.styles["term"], self.styles["definition"]
+        drop = max(0.0, getAscent(value.fontName, value.fontSize) - getAscent(term.fontName, term.fontSize))
         t.setStyle(TableStyle([
             ("LINEABOVE", (0, 0), (-1, 0), 0.8, HexColor(self.theme.heading_colour)),
             ("LINEBELOW", (0, -1), (-1, -1), 0.8, HexColor(self.theme.heading_colour)),
@@ -717,6 +807,8 @@ class _Flowables:
             ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
             ("TOPPADDING", (0, 0), (-1, 0), 7),
             ("BOTTOMPADDING", (0, -1), (-1, -1), 7),
+            ("TOPPADDING", (0, 0), (0, -1), 3 + drop),
+            ("TOPPADDING", (0, 0), (0, 0), 7 + drop),
         ]))
         t.spaceAfter = self.theme.base_size_pt * 1.2
         return t
@@ -977,9 +1069,11 @@ def _column_widths(rows: list[list], width: float) -> list[float]:
         for i, para in enumerate(row):
             style = para.style
             text = para.getPlainText()
-            words = text.split() or [""]
+            # The widest unit that cannot break: a word, or words held by no-break spaces (a
+            # hyphenated cell may still break inside it, at a hyphenation point).
+            units = words(text) or [""]
             bold = style.fontName
-            minimum[i] = max(minimum[i], max(stringWidth(w, bold, style.fontSize) for w in words) + pad)
+            minimum[i] = max(minimum[i], max(stringWidth(w, bold, style.fontSize) for w in units) + pad)
             natural[i] = max(natural[i], stringWidth(text, bold, style.fontSize) + pad)
     return share_widths(minimum, natural, width)
 
@@ -1113,6 +1207,12 @@ def _canvas_class(document: Document, theme: Theme, fonts: dict[str, str], plan,
                     self.bookmarkPage(key, fit="XYZ", left=0, top=top)
                 self._decorate(total)
                 super().showPage()
+            if not overlay:
+                from reportlab.pdfbase.pdfdoc import XMP
+
+                # UTF-8 bytes: reportlab would encode text in PDFDocEncoding, which lacks "–", "’".
+                self._doc.Catalog.Metadata = XMP(creator=lambda doc: xmp_packet(
+                    doc.info, meta.lang, doc._timeStamp.t, meta.keywords).encode("utf-8"))
             super().save()
 
         def _decorate(self, total: int) -> None:
