@@ -364,3 +364,19 @@ def test_toc_is_refused_for_the_docx_at_the_theme_line(tmp_path):
     assert result.returncode == 2
     assert "toc.yaml:3: toc:" in result.stderr and "--format pdf" in result.stderr
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_body_lines_are_of_a_readable_length(built):
+    """About 65–75 characters a line (measured on the PDF, whatever the fonts' widths)."""
+    import statistics
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(built["pdf"])
+    lines = []
+    for page in reader.pages:
+        text = page.extract_text().splitlines()
+        # lines of running paragraphs: followed by another line of the same paragraph
+        lines += [line for line, after in zip(text, text[1:]) if len(line) > 40 and after[:1].islower()]
+    assert len(lines) > 20
+    assert 60 <= statistics.median(len(line) for line in lines) <= 80
