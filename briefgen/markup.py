@@ -82,13 +82,14 @@ def parse(markdown: str, *, source: str = "<markdown>", creator: str = "") -> Do
     from briefgen.typography import quotes_for
 
     # Curly quotes and apostrophes of the note's language (its front matter's ``lang``, read
-    # before the parse that needs it), en dashes and ellipses: markdown-it's typographer.
+    # before the parse that needs it): markdown-it's typographer, smart quotes only. Its
+    # "replacements" stay off: they would turn "Article 5(c)" into "Article 5©" and "+-" into "±".
     lang = _FRONT_MATTER_LANG.search(markdown[:MAX_FRONT_MATTER_CHARS + 10])
     md = (
         MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": True,
                                   "quotes": quotes_for(lang.group(1) if lang else "en")})
         .enable("table")
-        .enable(["replacements", "smartquotes"])
+        .enable("smartquotes")
         .use(front_matter_plugin)
         .use(deflist_plugin)
     )

@@ -346,7 +346,7 @@ EXPECTED = {
                           "at least 1,000 MW", "up to USD 50 million per year", "USD 1.25 billion",
                           "took place on 14–16 May 2024"],
         "one-pager": ["more than USD 3 billion by 2025 (target)", "USD 2–3 billion (estimate)", "USD 1.25 billion"],
-        "memo": ["more than USD 3 billion by 2025 (target)", "USD 2–3 billion (estimate)"],
+        "memo": ["more than USD 3 billion by 2025 (target)", "USD 2–3 billion"],  # the key points state it: not repeated
     },
     STATE_VISIT: {
         "briefing-note": ["took place on 4 March 2024 in Hanoi", "about 1 hour", "VND 30,000 trillion",

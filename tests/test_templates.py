@@ -268,7 +268,7 @@ def test_memo_names_the_areas_covered_unambiguously_and_says_no_area_by_area(tmp
     facts = parse_facts(BUNDLED.read_text(encoding="utf-8"))
     titles = [a.title for a in facts.areas]
     assert any("," in t or " and " in t for t in titles)
-    assert f"The source covers {len(titles)} areas of cooperation: {'; '.join(titles)}." in markdown
+    assert f"Areas of cooperation covered ({len(titles)}): {'; '.join(titles)}." in markdown
     assert "area by area" not in markdown.lower()
 
 
@@ -279,9 +279,12 @@ def test_assessment_and_sign_off_are_shown_apart_from_the_facts_in_both_formats(
 
     text = BUNDLED.read_text(encoding="utf-8")
     facts = tmp_path / "signed.yaml"
-    facts.write_text(text.replace("  assessment: >-\n", "  drafted_by: A. Analyst, Desk Officer\n"
-                                  "  cleared_by: B. Director, Head of Desk\n  assessment: >-\n", 1), encoding="utf-8")
-    assessment = parse_facts(text).note.assessment
+    assessment = ("A Pakistani op-ed quoting no Azerbaijani statement: confirm its agreements and figures "
+                  "against official readouts before citing them.")
+    facts.write_text(text.replace("\nsource:\n", "  drafted_by: A. Analyst, Desk Officer\n"
+                                  "  cleared_by: B. Director, Head of Desk\n"
+                                  f'  assessment: "{assessment}"\n\nsource:\n', 1), encoding="utf-8")
+    assert parse_facts(facts.read_text(encoding="utf-8")).note.assessment == assessment
     for template in ("briefing-note", "memo"):
         result = build(facts, tmp_path / template, template=template, date=DATE)
         pdf, word = result.outputs
