@@ -120,6 +120,8 @@ def _relative_word(facts: FactsFile) -> tuple[tuple, str] | None:
     """Return (field path, word) of the first relative word in the note's own text."""
     note = facts.note
     texts: list[tuple[tuple, str]] = [(("note", "subject"), note.subject), (("note", "purpose"), note.purpose)]
+    if note.assessment:
+        texts.append((("note", "assessment"), note.assessment))
     texts += [(("note", "key_points", i, "text"), p.text) for i, p in enumerate(note.key_points)]
     texts += [(("note", "outlook", i, "text"), p.text) for i, p in enumerate(note.outlook)]
     texts += [(("event", "summary"), facts.event.summary)]

@@ -66,7 +66,9 @@ MAX_TABLES = 40
 """Most tables in one note."""
 _ATTRIBUTION = re.compile(r"^\s*[—―]\s*")
 _META_FIELDS = {"title", "classification", "subject", "author", "keywords", "lang", "date",
-                "header", "footer", "density"}
+                "header", "footer", "density", "max_pages"}
+MAX_PAGES_LIMIT = 200
+"""Largest page budget a template may declare."""
 
 
 def parse(markdown: str, *, source: str = "<markdown>", creator: str = "") -> Document:
@@ -83,11 +85,19 @@ def parse(markdown: str, *, source: str = "<markdown>", creator: str = "") -> Do
     if len(markdown) > MAX_MARKDOWN_CHARS:
         raise MarkupError(f"the Markdown has {len(markdown):,} characters; the limit is {MAX_MARKDOWN_CHARS:,}",
                           path=source, hint="a briefing note is far shorter; shorten what the template writes")
+    from briefgen.typography import quotes_for
+
+    # Curly quotes and apostrophes of the note's language (its front matter's ``lang``, read
+    # before the parse that needs it): markdown-it's typographer, smart quotes only. Its
+    # "replacements" stay off: they would turn "Article 5(c)" into "Article 5©" and "+-" into "±".
+    lang = _FRONT_MATTER_LANG.search(markdown[:MAX_FRONT_MATTER_CHARS + 10])
     md = (
         # HTML is parsed only to be refused (see _Builder.html): with it off, a template's
         # "<!-- TODO -->" would be printed in the note. Facts cannot write HTML: their "<" is escaped.
-        MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
+        MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": True,
+                                  "quotes": quotes_for(lang.group(1) if lang else "en")})
         .enable("table")
+        .enable("smartquotes")
         .use(front_matter_plugin)
         .use(deflist_plugin)
     )
@@ -112,7 +122,15 @@ def parse(markdown: str, *, source: str = "<markdown>", creator: str = "") -> Do
             line=1,
             hint="start the template with '---', 'title: ...', '---'",
         )
-    return Document(meta=meta, blocks=tuple(blocks))
+    from briefgen.model import map_text
+    from briefgen.typography import tie
+
+    # No-break spaces inside dates, amounts and initials, in the body and the running texts.
+    return map_text(Document(meta=meta, blocks=tuple(blocks)), tie)
+
+
+_FRONT_MATTER_LANG = re.compile(r"\A---\s*\n(?:.*\n)*?lang:\s*[\"']?([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*)",
+                                re.M)
 
 
 def _meta(text: str, source: str, creator: str) -> Meta:
@@ -152,6 +170,17 @@ def _meta(text: str, source: str, creator: str) -> Meta:
     density = str(data.get("density") or "normal")
     if density not in ("normal", "compact"):
         raise MarkupError(f"front matter density {density!r} is not 'normal' or 'compact'", path=source, line=1)
+    max_pages = data.get("max_pages")
+    if max_pages in ("", None):
+        max_pages = None
+    else:
+        try:
+            max_pages = int(str(max_pages).strip())
+        except ValueError:
+            max_pages = 0
+        if not 1 <= max_pages <= MAX_PAGES_LIMIT:
+            raise MarkupError(f"front matter max_pages {data.get('max_pages')!r} is not a whole number "
+                              f"from 1 to {MAX_PAGES_LIMIT}", path=source, line=1)
     keywords = data.get("keywords") or ()
     if isinstance(keywords, str):
         keywords = [k.strip() for k in keywords.split(",")]
@@ -167,6 +196,7 @@ def _meta(text: str, source: str, creator: str) -> Meta:
         footer=str(data.get("footer") or ""),
         creator=creator,
         density=density,
+        max_pages=max_pages,
     )
 
 

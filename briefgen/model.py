@@ -201,6 +201,8 @@ class Meta:
     stamp: str = ""
     stamp_lines: int = 0
     watermark: str = ""
+    max_pages: int | None = None
+    """The template's page budget: a note laid out on more pages is refused (both formats)."""
 
 
 STAMP_MAX_LINES = 3

@@ -213,9 +213,21 @@ def build(
     if not warnings:  # the facts check already named these characters, field by field
         warnings += more
     warnings = [*date_warnings, *warnings]
+    if set(formats) & {"pdf", "docx"}:
+        _check_furniture(document, theme, facts_path, template)
+    if theme.toc and "docx" in formats:
+        _refuse_docx_contents(theme)
     payloads: dict[str, bytes] = {}
-    for fmt in formats:
-        payloads[fmt] = markdown.encode("utf-8") if fmt == "md" else render(document, theme, fmt)
+    try:
+        if document.meta.max_pages is not None and "docx" in formats and "pdf" not in formats:
+            # The page budget is checked on the PDF's layout: the DOCX is held to the same pages.
+            render(document, theme, "pdf")
+        for fmt in formats:
+            payloads[fmt] = markdown.encode("utf-8") if fmt == "md" else render(document, theme, fmt)
+    except RenderError as e:
+        if e.problems[0].field != "max_pages":
+            raise
+        raise RenderError(problems=[replace(e.problems[0], path=template or "briefing-note")]) from None
     ensure_folder(out_dir)
     files = [(output_path(facts_path, out_dir, fmt), data) for fmt, data in payloads.items()]
     # One build at a time replaces the outputs of one stem: concurrent builds of same-named
@@ -225,6 +237,49 @@ def build(
         write_all_atomic(files)
     own = tuple((name, path, origin) for name, (path, origin) in sorted(used.items()) if origin != "built-in")
     return BuildResult(facts_path, tuple(path for path, _ in files), tuple(warnings), own)
+
+
+def _refuse_docx_contents(theme: Theme) -> None:
+    """Raise ThemeError, at the theme's ``toc`` line: a DOCX table of contents would show
+    either no entries (a field Word fills in only when asked) or page numbers taken from the
+    PDF's layout, which Word's own layout does not keep. Neither is a contents page to send."""
+    import re
+
+    from briefgen.errors import ThemeError
+
+    line = None
+    try:
+        text = Path(theme.source).read_text(encoding="utf-8", errors="replace")
+        found = re.search(r"^toc\s*:", text, re.M)
+        line = text.count("\n", 0, found.start()) + 1 if found else None
+    except (OSError, TypeError, ValueError):
+        pass
+    raise ThemeError(
+        "toc: true gives the PDF a table of contents with page numbers; the DOCX cannot carry "
+        "one whose page numbers are right before Word lays it out, so it is not made",
+        path=theme.source, line=line, field="toc",
+        hint="build the PDF alone (--format pdf) for a note with contents, or set toc: false",
+    )
+
+
+def _check_furniture(document: Document, theme: Theme, facts_path: Path, template: str | None) -> None:
+    """Refuse, before anything is rendered, a marking, running header or footer longer than a
+    page shows (``render.pdf.FURNITURE_MAX_LINES`` lines): located at the facts file's
+    ``classification`` line, or at the template that writes the header or footer."""
+    import re
+
+    from briefgen.render.pdf import check_furniture
+
+    try:
+        check_furniture(document, theme)
+    except RenderError as e:
+        problem = e.problems[0]
+        if problem.field == "classification":
+            text = Path(facts_path).read_text(encoding="utf-8", errors="replace")
+            found = re.search(r"^classification\s*:", text, re.M)
+            line = text.count("\n", 0, found.start()) + 1 if found else None
+            raise RenderError(problems=[replace(problem, path=str(facts_path), line=line)]) from None
+        raise RenderError(problems=[replace(problem, path=template or "briefing-note")]) from None
 
 
 def output_path(facts_path: Path, out_dir: Path, fmt: str) -> Path:

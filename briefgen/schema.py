@@ -555,7 +555,8 @@ class Note(_Model):
     given, else the article's publication date, so that "current" and "upcoming" in the note
     read as of the article. ``locale`` decides how numbers, money and percentages are written
     (``en``, ``de-CH``); default: ``source.language``. ``status`` "draft" (what ``briefgen
-    capture`` writes) puts a DRAFT marking on every page.
+    capture`` writes) puts a DRAFT marking on every page. ``assessment``, ``drafted_by`` and
+    ``cleared_by`` are optional (see below).
     """
 
     to: Line
@@ -567,6 +568,12 @@ class Note(_Model):
     key_points: _items(Point, 3, 6)
     outlook: _items(Point, 1, 20)
     status: Literal["draft", "final"] = "final"
+    assessment: Text | None = None
+    """The analyst's own comment: printed apart from the article's facts, labelled as the
+    analyst's, never checked against the article (it has no ``source``)."""
+    drafted_by: Line | None = None
+    cleared_by: Line | None = None
+    """Who drafted and who cleared the note ("A. Analyst, Desk Officer"), printed at its end."""
 
 
 class FactsFile(_Model):

@@ -122,7 +122,8 @@ def for_density(theme: Theme, density: str) -> Theme:
         theme,
         base_size_pt=round(theme.base_size_pt * 0.86, 2),
         line_spacing=min(theme.line_spacing, 1.15),
-        margins_mm=(max(top - 6, 14), right, max(bottom - 4, 18), left),
+        # A compact page trades the body's measure for room: side margins at most 20 mm.
+        margins_mm=(max(top - 6, 14), min(right, 20), max(bottom - 4, 18), min(left, 20)),
     )
 
 

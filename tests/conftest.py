@@ -17,6 +17,12 @@ ARTICLE = ROOT.parent / "shared" / "sources" / "000_ca3aebd60ac62f47.txt"
 NOTE_DATE = dt.date(2024, 7, 22)
 
 
+def printed(text: str) -> str:
+    """Return a fact's text as a note prints it: apostrophes curly (markdown-it's smart quotes),
+    whitespace squashed (no-break spaces included)."""
+    return squash(text.replace("'", "’"))
+
+
 def squash(text: str) -> str:
     """Return ``text`` with every run of whitespace as one space (line wraps differ by format)."""
     return re.sub(r"\s+", " ", text).strip()

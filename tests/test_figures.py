@@ -318,7 +318,7 @@ def test_chart_captions_state_qualifiers_and_ranges_and_long_text_wraps_in_both_
     # The chart's value captions, whole, wrapped over lines rather than cut or run off the page.
     assert "more than USD 3 billion by 2025 (target)" in pdf.replace("by 2025 (target) Bilateral", "by 2025 (target)")
     assert "up to 24 LNG cargoes of 140,000 cubic metres per year (target)" in pdf
-    assert "LNG cargoes Malaysia would ship to Kazakhstan's western terminals each year under the draft agreement" in pdf
+    assert "LNG cargoes Malaysia would ship to Kazakhstan’s western terminals each year under the draft agreement" in pdf
     assert "…" not in pdf
 
 
@@ -346,7 +346,7 @@ EXPECTED = {
                           "at least 1,000 MW", "up to USD 50 million per year", "USD 1.25 billion",
                           "took place on 14–16 May 2024"],
         "one-pager": ["more than USD 3 billion by 2025 (target)", "USD 2–3 billion (estimate)", "USD 1.25 billion"],
-        "memo": ["more than USD 3 billion by 2025 (target)", "USD 2–3 billion (estimate)"],
+        "memo": ["more than USD 3 billion by 2025 (target)", "USD 2–3 billion"],  # the key points state it: not repeated
     },
     STATE_VISIT: {
         "briefing-note": ["took place on 4 March 2024 in Hanoi", "about 1 hour", "VND 30,000 trillion",

@@ -135,17 +135,32 @@ def test_a_tab_inside_text_is_not_called_indentation():
     assert "indentation" not in str(info.value).split("(")[0]
 
 
-def test_a_long_footer_is_cut_and_never_overprints(tmp_path):
+def test_a_long_footer_wraps_whole_and_never_overprints_the_page_number(tmp_path):
     from pypdf import PdfReader
 
-    sender = "Directorate " * 24
+    sender = "Directorate " * 10
     facts = tmp_path / "f.yaml"
     facts.write_text(MINIMAL.replace("  from: Desk\n", f"  from: {sender.strip()}\n"), encoding="utf-8")
     result = build(facts, tmp_path / "out", formats=("pdf",), date=DATE)
     page = PdfReader(result.outputs[0]).pages[0]
-    lines = page.extract_text().splitlines()
-    footer = next(line for line in lines if line.startswith("Directorate") and "…" in line)
-    assert "Page 1 of" not in footer or footer.index("…") < footer.index("Page 1 of")
+    text = page.extract_text()
+    assert "…" not in text
+    assert " ".join(text.split()).count(f"{sender.strip()} · ") == 1  # whole, on two lines
+    lines = text.splitlines()
+    assert not any("Directorate" in line and "Page 1 of" in line and line.index("Page") < line.rindex("Directorate")
+                   for line in lines)
+
+
+def test_a_footer_longer_than_two_lines_is_refused_naming_it(tmp_path):
+    from briefgen.errors import RenderError
+
+    facts = tmp_path / "f.yaml"
+    facts.write_text(MINIMAL.replace("  from: Desk\n", f"  from: {('Directorate ' * 24).strip()}\n"),
+                     encoding="utf-8")
+    with pytest.raises(RenderError, match="the footer text needs [3-9] lines on each page; at most 2 fit") as e:
+        build(facts, tmp_path / "out", formats=("pdf",), date=DATE)
+    assert e.value.problems[0].path == "briefing-note" and e.value.problems[0].field == "footer"
+    assert not (tmp_path / "out").exists()
 
 
 def test_new_outputs_respect_the_umask_and_replaced_ones_keep_their_mode(tmp_path):

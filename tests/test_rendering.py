@@ -112,7 +112,7 @@ def write_png(path: Path, width: int = 60, height: int = 20) -> Path:
     return path
 
 
-def test_a_theme_file_sets_page_size_margins_colours_logo_and_toc(tmp_path):
+def test_a_theme_file_sets_page_size_margins_colours_and_logo(tmp_path):
     import docx
     from pypdf import PdfReader
 
@@ -120,11 +120,11 @@ def test_a_theme_file_sets_page_size_margins_colours_logo_and_toc(tmp_path):
     theme_file = tmp_path / "house.yaml"
     theme_file.write_text(
         "page_size: Letter\nmargins_mm: {top: 30, left: 25}\nbase_size_pt: 11\n"
-        "colours: {classification: '#000000'}\nlogo: logo.png\nlogo_width_mm: 30\ntoc: true\n",
+        "colours: {classification: '#000000'}\nlogo: logo.png\nlogo_width_mm: 30\n",
         encoding="utf-8",
     )
     theme = load_theme(theme_file)
-    assert theme.margins_mm == (30, 20, 22, 25)
+    assert theme.margins_mm == (30, 28, 22, 25)
     result = build(BUNDLED, tmp_path / "out", theme=theme, date=DATE)
     pdf, word = result.outputs
     page = PdfReader(pdf).pages[0]
@@ -135,7 +135,7 @@ def test_a_theme_file_sets_page_size_margins_colours_logo_and_toc(tmp_path):
     assert round(section.page_width.mm, 1) == 215.9
     assert round(section.left_margin.mm) == 25
     body = document.element.body.xml
-    assert 'TOC \\o "1-3"' in body
+    assert "TOC" not in body  # contents are the PDF's (toc: true), see test_pages
     assert body.count("<pic:pic") == 2  # the logo and the chart
 
 

@@ -37,7 +37,7 @@ def test_every_key_point_has_its_references_and_every_note_is_listed(annotated):
     key_points = next(b for i, b in enumerate(document.blocks) if isinstance(b, BulletList))
     marks = [item[0].children[-1] for item in key_points.items]
     assert all(isinstance(m, Superscript) for m in marks)
-    assert [m.text for m in marks] == ["1", "2,3", "4", "5", "6,7"]
+    assert [m.text for m in marks] == ["1", "2,3", "4", "5,6", "7,8,9"]
     notes = document.blocks[-1]
     assert isinstance(notes, OrderedList)
     listed = [plain_text(item[0].children) for item in notes.items]
@@ -59,10 +59,10 @@ def test_both_formats_carry_the_references(tmp_path):
     text = pdf_text(pdf)
     assert SOURCE_NOTES_TITLE in text
     assert "Paragraph 7: “one LNG cargo per month”" in text
-    assert re.search(r"USD 2 billion\.\s?2,3", text)
+    assert re.search(r"at the time of the visit\.\s?2,3", text)
     document = docx.Document(str(docx_path))
     raised = [run.text for p in document.paragraphs for run in p.runs if run.font.superscript]
-    assert raised[:5] == ["1", "2,3", "4", "5", "6,7"]
+    assert raised[:5] == ["1", "2,3", "4", "5,6", "7,8,9"]
     paragraphs = [t for _, t in docx_paragraphs(docx_path)]
     assert SOURCE_NOTES_TITLE in paragraphs
     assert "Paragraph 7: “one LNG cargo per month”" in paragraphs

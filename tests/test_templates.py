@@ -247,3 +247,55 @@ def test_chart_works_inside_a_line_of_text(tmp_path):
 def test_a_template_given_as_a_folder_says_so(tmp_path):
     with pytest.raises(TemplateError, match="is a folder, not a template file"):
         build(BUNDLED, tmp_path / "out", template=str(tmp_path), date=DATE)
+
+
+def test_a_single_point_area_is_not_said_twice(tmp_path):
+    result = build(BUNDLED, tmp_path, formats=("md",), date=DATE)
+    markdown = result.outputs[0].read_text(encoding="utf-8")
+    facts = parse_facts(BUNDLED.read_text(encoding="utf-8"))
+    single = [a for a in facts.areas if len(a.points) == 1]
+    assert single  # the bundled note has some
+    for area in single:
+        section = markdown.split(f"### {area.title}\n", 1)[1].split("\n#", 1)[0]
+        assert area.points[0].text in section
+        assert area.summary not in section and "\n*" not in section and "\n- " not in section
+    several = next(a for a in facts.areas if len(a.points) > 1)
+    assert f"*{several.summary}*" in markdown
+
+
+def test_memo_names_the_areas_covered_unambiguously_and_says_no_area_by_area(tmp_path):
+    result = build(BUNDLED, tmp_path, template="memo", formats=("md",), date=DATE)
+    markdown = result.outputs[0].read_text(encoding="utf-8")
+    facts = parse_facts(BUNDLED.read_text(encoding="utf-8"))
+    titles = [a.title for a in facts.areas]
+    assert any("," in t or " and " in t for t in titles)
+    assert f"Areas of cooperation covered ({len(titles)}): {'; '.join(titles)}." in markdown
+    assert "area by area" not in markdown.lower()
+
+
+def test_assessment_and_sign_off_are_shown_apart_from_the_facts_in_both_formats(tmp_path):
+    import docx
+
+    from conftest import docx_text
+
+    text = BUNDLED.read_text(encoding="utf-8")
+    facts = tmp_path / "signed.yaml"
+    assessment = ("A Pakistani op-ed quoting no Azerbaijani statement: confirm its agreements and figures "
+                  "against official readouts before citing them.")
+    facts.write_text(text.replace("\nsource:\n", "  drafted_by: A. Analyst, Desk Officer\n"
+                                  "  cleared_by: B. Director, Head of Desk\n"
+                                  f'  assessment: "{assessment}"\n\nsource:\n', 1), encoding="utf-8")
+    assert parse_facts(facts.read_text(encoding="utf-8")).note.assessment == assessment
+    for template in ("briefing-note", "memo"):
+        result = build(facts, tmp_path / template, template=template, date=DATE)
+        pdf, word = result.outputs
+        for body in (pdf_text(pdf), docx_text(word)):
+            assert "Analyst’s assessment" in body and "the analyst’s own comment" in body.lower()
+            assert assessment in body
+            assert body.index("Drafted by") > body.index("Source")  # at the end of the note
+            assert "Drafted by A. Analyst, Desk Officer" in body.replace("\n", " ")
+            assert "Cleared by B. Director, Head of Desk" in body.replace("\n", " ")
+        paragraphs = [p.text for p in docx.Document(str(word)).paragraphs]
+        assert paragraphs.index(next(p for p in paragraphs if assessment in p)) < len(paragraphs)
+    one_pager = build(facts, tmp_path / "one", template="one-pager", formats=("md",), date=DATE)
+    assert assessment not in one_pager.outputs[0].read_text(encoding="utf-8")

@@ -72,6 +72,7 @@ def render_docx(document: Document, theme: Theme) -> bytes:
     _page_setup(doc, theme)
     _styles(doc, theme, document.meta.lang)
     _header_footer(doc, document, theme)
+    _auto_hyphenation(doc)
     _core_properties(doc, document)
     builder = _Builder(doc, theme, plan_fonts(characters(document), theme))
     if theme.logo is not None:
@@ -85,6 +86,25 @@ def render_docx(document: Document, theme: Theme) -> bytes:
     buffer = io.BytesIO()
     doc.save(buffer)
     return _repeatable_zip(buffer.getvalue())
+
+
+def _auto_hyphenation(doc) -> None:
+    """Turn on automatic hyphenation (w:autoHyphenation), as the PDF hyphenates narrow
+    columns: Word and LibreOffice break long words at their own dictionary's points. It goes
+    right after w:defaultTabStop, where the settings schema puts it."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    settings = doc.settings.element
+    if settings.find(qn("w:autoHyphenation")) is not None:
+        return
+    element = OxmlElement("w:autoHyphenation")
+    element.set(qn("w:val"), "true")
+    anchor = settings.find(qn("w:defaultTabStop"))
+    if anchor is not None:
+        anchor.addnext(element)
+    else:
+        settings.insert(0, element)
 
 
 def _rgb(hex_colour: str):
@@ -357,7 +377,6 @@ class _Builder:
         self.doc = doc
         self.theme = theme
         self.plan = plan
-        self.toc_done = not theme.toc
         self.style_ids: dict[str, str] = {}
         self.last = None  # the paragraph block() added last
 
@@ -392,9 +411,6 @@ class _Builder:
             case Heading(level, children):
                 p = self.add_paragraph(container, _HEADING_STYLES[min(level, 4)])
                 self.inline(p, children)
-                if level == 1 and not self.toc_done:
-                    self.toc_done = True
-                    _add_toc(container)
             case Paragraph(children):
                 p = self.last = container.add_paragraph()
                 self.inline(p, children)
@@ -617,24 +633,6 @@ def _restarted_numbering(doc, style_name: str, start: int) -> int | None:
     override = num.add_lvlOverride(ilvl=0)
     override.add_startOverride(start)
     return num.numId
-
-
-def _add_toc(container) -> None:
-    """Add a table-of-contents field (headings 1-3); Word fills it in when fields are updated."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    p = container.add_paragraph()
-    _add_field(p, 'TOC \\o "1-3" \\h \\z \\u')
-    # Replace the cached "1" with a prompt the reader sees until the field is updated.
-    for run in p.runs:
-        if run.text == "1":
-            run.text = "Right-click and choose Update Field to show the table of contents."
-    settings = container.part.document.settings.element if hasattr(container, "part") else None
-    if settings is not None and settings.find(qn("w:updateFields")) is None:
-        update = OxmlElement("w:updateFields")
-        update.set(qn("w:val"), "true")
-        settings.append(update)
 
 
 def _chart_png(chart: Chart, theme: Theme, width_mm: float, fallbacks: list | None = None) -> bytes:

@@ -7,9 +7,18 @@ made here once, so the two formats follow the same rules.
 
 from __future__ import annotations
 
+import re
 from typing import Callable
 
-__all__ = ["share_widths", "fit_text", "wrap_text", "MAX_WORD_SHARE"]
+__all__ = ["share_widths", "fit_text", "wrap_text", "words", "MAX_WORD_SHARE"]
+
+_BREAKABLE = re.compile(r"[^\S\u00a0\u2007\u202f\u2060]+")
+
+
+def words(text: str) -> list[str]:
+    """Return ``text`` split at the spaces a line may break at: not at no-break spaces
+    (U+00A0, U+2007, U+202F), which hold a date, an amount or a name together."""
+    return [w for w in _BREAKABLE.split(text) if w]
 
 MAX_WORD_SHARE = 0.45
 """Largest share of a table's width one column's longest word may claim."""
@@ -56,7 +65,7 @@ def wrap_text(text: str, width_of: Callable[[str], float], room: float) -> list[
     whole, such as a copy stamp."""
     lines: list[str] = []
     current = ""
-    for word in text.split():
+    for word in words(text):
         candidate = f"{current} {word}" if current else word
         if width_of(candidate) <= room:
             current = candidate

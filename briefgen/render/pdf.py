@@ -37,7 +37,7 @@ from briefgen.model import (
     Text,
     plain_text,
 )
-from briefgen.render.layout import fit_text, share_widths
+from briefgen.render.layout import fit_text, share_widths, words
 from briefgen.theme import Theme
 
 __all__ = ["render_pdf"]
@@ -92,7 +92,7 @@ def render_pdf(document: Document, theme: Theme) -> bytes:
     fonts = _register_fonts(theme)
     plan = plan_fonts(characters(document), theme)
     fallback_names = _register_fallbacks(plan)
-    styles = _styles(theme, fonts)
+    styles = _styles(theme, fonts, document.meta.lang)
     width_mm, height_mm = theme.page_size_mm
     top, right, bottom, left = (m * MM for m in theme.margins_mm)
     page_w, page_h = width_mm * MM, height_mm * MM
@@ -101,12 +101,29 @@ def render_pdf(document: Document, theme: Theme) -> bytes:
     buffer = io.BytesIO()
 
     class _Doc(BaseDocTemplate):
+        sections: list[tuple[str, int, float]] = []  # level-2 heading, page, top (points)
+        last: tuple[int, float] = (1, 0.0)  # page and height where the last flowable ended
+
+        def beforeDocument(self):  # noqa: N802 (each pass of a multiBuild starts afresh)
+            self.sections = []
+            self.last = (1, 0.0)
+
         def afterFlowable(self, flowable):  # noqa: N802 (reportlab's name)
+            if self.frame is not None:  # None just after a page break
+                self.last = (self.page, self.frame._y)
             entry = getattr(flowable, "_briefgen_outline", None)
             if entry:
+                # The destination is the page and height where the heading landed: the canvas
+                # holds pages back until the page count is known, so it records the mark with
+                # the page and writes it when that page is written (see _Canvas.save).
                 level, text, key = entry
-                self.canv.bookmarkPage(key)
+                top = self.frame._y + flowable.height + (flowable.getSpaceBefore() or 0)
+                self.canv.mark_heading(key, min(top + 2, self.pagesize[1]))
+                if level == 0:
+                    self.sections.append((text, self.page, top))
                 self.canv.addOutlineEntry(text, key, level=level, closed=False)
+                if level <= 1:
+                    self.notify("TOCEntry", (level, text, self.page, key))
 
     doc = _Doc(
         buffer,
@@ -118,7 +135,7 @@ def render_pdf(document: Document, theme: Theme) -> bytes:
         title=meta.title,
         author=meta.author,
         subject=meta.subject,
-        keywords=", ".join(meta.keywords),
+        keywords="; ".join(meta.keywords),  # "; ": keywords (area titles) hold commas
         creator=meta.creator or f"briefgen {__version__}",
         lang=meta.lang,
         initialFontName=fonts["body"],
@@ -128,18 +145,27 @@ def render_pdf(document: Document, theme: Theme) -> bytes:
     )
     stamp = stamp_layout(document, theme, fonts, plan, fallback_names)
     stamp_room = stamp_height(theme, max(len(stamp), meta.stamp_lines))
-    frame = Frame(left, bottom + stamp_room, page_w - left - right, page_h - top - bottom - stamp_room,
+    furniture = furniture_layout(meta, theme, fonts, _measure(plan, fallback_names))
+    frame = Frame(left, furniture.body_bottom + stamp_room, page_w - left - right,
+                  furniture.body_top - furniture.body_bottom - stamp_room,
                   id="body", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
 
     builder = _Flowables(theme, fonts, styles, frame.width, plan, fallback_names, frame.height)
     story = builder.logo() + builder.blocks(document.blocks)
+    if theme.toc:
+        story = _with_contents(story, styles, theme)
     from reportlab.platypus.doctemplate import LayoutError
 
     from briefgen.errors import RenderError
 
+    canvasmaker = _canvas_class(document, theme, fonts, plan, fallback_names, stamp)
     try:
-        doc.build(story, canvasmaker=_canvas_class(document, theme, fonts, plan, fallback_names, stamp))
+        if theme.toc:
+            # Laid out until the contents' page numbers stop changing (usually two passes).
+            doc.multiBuild(story, canvasmaker=canvasmaker, maxPasses=6)
+        else:
+            doc.build(story, canvasmaker=canvasmaker)
     except LayoutError as e:
         kind = str(e).split("<", 1)[-1].split(" ", 1)[0] if "<" in str(e) else "block"
         raise RenderError(
@@ -147,7 +173,56 @@ def render_pdf(document: Document, theme: Theme) -> bytes:
             hint="shorten the very long text in it (a name, label, table cell or quotation), or "
             "use a larger page or smaller type in the theme",
         ) from None
+    if meta.max_pages is not None and doc.page > meta.max_pages:
+        raise _over_budget(doc, meta.max_pages, frame, theme)
     return buffer.getvalue()
+
+
+def _with_contents(story: list, styles: dict, theme: Theme) -> list:
+    """Return ``story`` with a table of contents (sections and their sub-sections, with page
+    numbers, linked) after the To / From block, or at the top when there is none."""
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph as P
+    from reportlab.platypus.tableofcontents import TableOfContents
+
+    size = theme.base_size_pt
+    toc = TableOfContents(dotsMinLevel=0)
+    toc.levelStyles = [
+        ParagraphStyle("TOC1", parent=styles["body"], leftIndent=0, firstLineIndent=0, spaceBefore=size * 0.25,
+                       spaceAfter=0),
+        ParagraphStyle("TOC2", parent=styles["body"], leftIndent=size * 1.5, firstLineIndent=0, spaceAfter=0),
+    ]
+    contents = [P("Contents", styles["h2"]), toc]
+    at = next((i + 1 for i, f in enumerate(story) if getattr(f, "_briefgen_header_block", False)), 0)
+    return [*story[:at], *contents, *story[at:]]
+
+
+def _over_budget(doc, budget: int, frame, theme: Theme):
+    """Return the RenderError for a note laid out on more than ``budget`` pages: by how many
+    pages and lines of body text, and which sections are the longest (the ones to cut)."""
+    from briefgen.errors import RenderError
+
+    pages = doc.page
+    frame_h = frame.height
+    body_top = frame._y1 + frame_h
+    last_page, last_y = doc.last
+    over = (last_page - budget - 1) * frame_h + (body_top - last_y)
+    lead = theme.base_size_pt * theme.line_spacing
+    ends = [(page, top) for _, page, top in doc.sections[1:]] + [doc.last]
+    lengths = []
+    for (title, page, top), (end_page, end_y) in zip(doc.sections, ends):
+        length = (end_page - page) * frame_h + (top - end_y)
+        lengths.append((length, title))
+    longest = sorted(lengths, reverse=True)[:3]
+    cut = "; ".join(f"{title!r} ({length / frame_h:.1f} page)" for length, title in longest)
+    return RenderError(
+        f"the note runs to {pages} pages; its template allows {budget} (max_pages: {budget}): "
+        f"{pages - budget} page{'s' if pages - budget > 1 else ''} over, about {max(1, round(over / lead))} "
+        f"lines of body text too many",
+        field="max_pages",
+        hint=(f"cut that much: the longest sections are {cut}; " if cut else "cut that much; ")
+        + "or use fewer areas or figures, a smaller logo, or a larger page",
+    )
 
 
 def stamp_layout(document: Document, theme: Theme, fonts: dict[str, str] | None = None, plan=None,
@@ -199,12 +274,193 @@ def stamp_layout(document: Document, theme: Theme, fonts: dict[str, str] | None 
 STAMP_SCALE = 0.78
 """Size of the stamp's type, as a share of the body size (the footer's size)."""
 
+FURNITURE_MAX_LINES = 2
+"""Most lines the classification marking, the running header or the footer text may take on a
+PDF page; each wraps at the text width and is never cut. A longer one is refused (RenderError)."""
+MARKING_SCALE = 0.95
+"""Size of the classification marking's type, as a share of the body size."""
+
+
+def check_furniture(document: Document, theme: Theme) -> None:
+    """Raise RenderError, its ``field`` "classification", "header" or "footer", if a running
+    text of ``document`` needs more than ``FURNITURE_MAX_LINES`` lines on a page of ``theme``
+    (the same rule for both formats: the DOCX shows what the PDF shows). ThemeError if a font
+    cannot be loaded."""
+    from briefgen.fonts import plan_fonts
+    from briefgen.theme import for_density
+
+    theme = for_density(theme, document.meta.density)
+    meta = document.meta
+    fonts = _register_fonts(theme)
+    plan = plan_fonts(set(meta.classification + meta.header + meta.footer), theme)
+    furniture_layout(meta, theme, fonts, _measure(plan, _register_fallbacks(plan)))
+
+
+def _measure(plan, fallback_names: dict) -> Callable[[str, str, float], float]:
+    """Return ``width_of(text, font, size)`` in points, measuring each character in the font
+    that will draw it (a fallback font for characters the heading family lacks)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from briefgen.fonts import segments
+
+    def width_of(text: str, font: str, size: float) -> float:
+        return sum(stringWidth(run, fallback_names[f] if f else font, size)
+                   for run, f in segments(text, plan, "heading"))
+
+    return width_of
+
+
+class Furniture:
+    """Where a PDF page's running texts go (bottom-up coordinates, points).
+
+    ``top_lines`` and ``foot_lines`` hold (text, role, size, x, y, align) with role "marking"
+    (bold, classification colour) or "muted"; the page number is drawn on the first footer line
+    (``number_y``) at the right. ``rule_y`` is the foot rule's height; ``body_top`` and
+    ``body_bottom`` bound the body frame: when the marking or header takes two lines the frame
+    moves down (or up at the foot), so nothing is drawn over the body.
+    """
+
+    def __init__(self, top_lines, foot_lines, number_y, rule_y, body_top, body_bottom):
+        self.top_lines, self.foot_lines = top_lines, foot_lines
+        self.number_y, self.rule_y = number_y, rule_y
+        self.body_top, self.body_bottom = body_top, body_bottom
+
+
+def furniture_layout(meta, theme: Theme, fonts: dict[str, str],
+                     width_of: Callable[[str, str, float], float]) -> Furniture:
+    """Return the ``Furniture`` of every page of a note with ``meta`` in ``theme`` (the
+    density-adjusted theme): the marking centred at the top and foot, the running header at
+    the top right (beside the marking when both fit on one line, else under it), the footer text
+    at the foot left beside "Page X of Y". Each text wraps onto at most ``FURNITURE_MAX_LINES``.
+
+    Raises RenderError naming the text when one needs more lines than that.
+    """
+    from briefgen.errors import RenderError
+    from briefgen.render.layout import wrap_text
+
+    width_mm, height_mm = theme.page_size_mm
+    top, right, bottom, left = (m * MM for m in theme.margins_mm)
+    w, h = width_mm * MM, height_mm * MM
+    size = theme.base_size_pt
+    small = size * 0.78
+    mark_size = size * MARKING_SCALE
+    text_w = w - left - right
+    bold, plain = fonts["heading_bold"], fonts["heading"]
+
+    def wrap(text: str, font: str, font_size: float, room: float, what: str, fix: str,
+             field: str) -> list[str]:
+        text = " ".join(words(text))
+        if not text:
+            return []
+        lines = wrap_text(text, lambda t: width_of(t, font, font_size), room)
+        if len(lines) > FURNITURE_MAX_LINES:
+            per_line = int(room / max(width_of("n", font, font_size), 1e-6))
+            raise RenderError(
+                f"the {what} needs {len(lines)} lines on each page; at most {FURNITURE_MAX_LINES} "
+                f"fit (about {per_line} characters a line at this page width and type size): {text[:80]!r}",
+                hint=fix, field=field,
+            )
+        return lines
+
+    marking = wrap(meta.classification, bold, mark_size, text_w, "classification marking",
+                   "shorten the classification, or use a wider page, narrower margins or smaller type in the theme",
+                   "classification")
+    mark_lead = mark_size * 1.25
+    small_lead = small * 1.35
+
+    # Top: the marking's lines centred; the header at the right on the marking's first line
+    # when it fits beside it, else on its own lines under the marking.
+    top_lines = []
+    header_beside = False
+    if meta.header.strip() and len(marking) <= 1:
+        beside = (text_w - (width_of(marking[0], bold, mark_size) if marking else 0)) / 2 - 4 * MM
+        header_beside = width_of(" ".join(words(meta.header)), plain, small) <= beside
+    header = ([" ".join(words(meta.header))] if header_beside else
+              wrap(meta.header, plain, small, text_w, "running header",
+                   "shorten the running_header block of the template, or use a wider page", "header"))
+    stack = [(line, "marking", mark_size, w / 2, "center", mark_lead) for line in marking]
+    if not header_beside:
+        stack += [(line, "muted", small, w - right, "right", small_lead) for line in header]
+    band = sum(lead for *_, lead in stack)
+    # The band is centred in the top margin when it fits there with 3 mm to spare; else it
+    # starts 6 mm below the page's edge and the body starts under it.
+    if band + 3 * MM <= top - 3 * MM:
+        y = h - top / 2 + band / 2
+        body_top = h - top
+    else:
+        y = h - 6 * MM
+        body_top = y - band - 3 * MM
+    for line, role, font_size, x, align, lead in stack:
+        y -= lead
+        top_lines.append((line, role, font_size, x, y + lead * 0.25, align))
+    if header_beside:
+        first_y = top_lines[0][4] if top_lines else h - top / 2
+        top_lines.append((header[0], "muted", small, w - right, first_y, "right"))
+
+    # Foot, top down: the rule, the footer text (left) and the page number (right), then the
+    # marking's lines centred.
+    number_w = width_of("Page 9999 of 9999", plain, small)
+    footer = wrap(meta.footer, plain, small, text_w - number_w - 8 * MM, "footer text",
+                  "shorten the footer block of the template", "footer")
+    below = small * 1.5 + max(len(footer) - 1, 0) * small_lead + (size * 1.5 if marking else 0) \
+        + max(len(marking) - 1, 0) * mark_lead
+    floor = 7 * MM  # the lowest baseline, clear of a printer's unprintable edge
+    rule_y = max(bottom - 4 * MM, floor + below)
+    body_bottom = rule_y + 4 * MM
+    y = rule_y - small * 1.5
+    number_y = y
+    foot_lines = []
+    for i, line in enumerate(footer):
+        foot_lines.append((line, "muted", small, left, y, "left"))
+        if i < len(footer) - 1:
+            y -= small_lead
+    if marking:
+        y -= size * 1.5
+        for i, line in enumerate(marking):
+            foot_lines.append((line, "marking", mark_size, w / 2, y, "center"))
+            y -= mark_lead
+    return Furniture(top_lines, foot_lines, number_y, rule_y, body_top, body_bottom)
+
 
 def stamp_height(theme: Theme, lines: int) -> float:
     """Return the height (points) kept above the page's foot for ``lines`` stamp lines."""
     if not lines:
         return 0.0
     return lines * theme.base_size_pt * STAMP_SCALE * 1.35 + 2.5 * MM
+
+
+def xmp_packet(info, lang: str, timestamp: float, keywords: tuple[str, ...] = ()) -> str:
+    """Return the XMP metadata packet (XML text) holding what the Info dictionary ``info`` (a
+    reportlab PDFInfo) holds: title, author, subject, keywords, creator tool, producer and the
+    creation and modification dates (``timestamp``, seconds since the epoch, UTC), and the
+    language; ``keywords`` one by one in dc:subject (a keyword may hold a comma). PDF/A and
+    PDF/UA readers, and most document managers, read XMP, not the Info dictionary."""
+    import datetime as dt
+    from xml.sax.saxutils import escape as x
+
+    when = dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    bag = "".join(f"<rdf:li>{x(k)}</rdf:li>" for k in keywords)
+    return (
+        '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/">'
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+        'xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:pdf="http://ns.adobe.com/pdf/1.3/">'
+        "<dc:format>application/pdf</dc:format>"
+        f'<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{x(info.title or "")}</rdf:li></rdf:Alt></dc:title>'
+        f"<dc:creator><rdf:Seq><rdf:li>{x(info.author or '')}</rdf:li></rdf:Seq></dc:creator>"
+        f'<dc:description><rdf:Alt><rdf:li xml:lang="x-default">{x(info.subject or "")}</rdf:li></rdf:Alt>'
+        "</dc:description>"
+        f"<dc:subject><rdf:Bag>{bag}</rdf:Bag></dc:subject>"
+        f"<dc:language><rdf:Bag><rdf:li>{x(lang or 'en')}</rdf:li></rdf:Bag></dc:language>"
+        f"<pdf:Keywords>{x(info.keywords or '')}</pdf:Keywords>"
+        f"<pdf:Producer>{x(info.producer or '')}</pdf:Producer>"
+        f"<xmp:CreatorTool>{x(info.creator or '')}</xmp:CreatorTool>"
+        f"<xmp:CreateDate>{when}</xmp:CreateDate><xmp:ModifyDate>{when}</xmp:ModifyDate>"
+        f"<xmp:MetadataDate>{when}</xmp:MetadataDate>"
+        "</rdf:Description></rdf:RDF></x:xmpmeta>\n"
+        '<?xpacket end="w"?>'
+    )
 
 
 def _patch_to_unicode() -> None:
@@ -278,7 +534,18 @@ def _register_fallbacks(plan) -> dict:
     return {path: _register_file(path, "a fallback font") for path in sorted(set(plan.fallback.values()))}
 
 
-def _styles(theme: Theme, fonts: dict[str, str]) -> dict:
+@functools.lru_cache(maxsize=8)
+def hyphenator(lang: str):
+    """Return pyphen's ``iterate`` for ``lang`` (a callable reportlab's ``hyphenationLang``
+    accepts: word -> (start, end) pairs, longest start first), or "" when pyphen has no
+    dictionary for it. Built once per language: a dictionary takes a while to load."""
+    import pyphen
+
+    name = pyphen.language_fallback((lang or "en").replace("-", "_"))
+    return pyphen.Pyphen(lang=name).iterate if name else ""
+
+
+def _styles(theme: Theme, fonts: dict[str, str], lang: str = "en") -> dict:
     from reportlab.lib.colors import HexColor
     from reportlab.lib.enums import TA_LEFT, TA_RIGHT
     from reportlab.lib.styles import ParagraphStyle
@@ -300,6 +567,9 @@ def _styles(theme: Theme, fonts: dict[str, str]) -> dict:
             leading=size * scale * 1.2, textColor=colour, spaceBefore=before, spaceAfter=after,
         )
 
+    # Narrow columns (table cells, definition terms) break long words at the dictionary's
+    # hyphenation points, or at their own hyphens, before reportlab splits them anywhere.
+    narrow = {"hyphenationLang": hyphenator(lang), "embeddedHyphenation": 1, "hyphenationMinWordLength": 6}
     return {
         "body": body,
         "h1": head("Title", 2.0, 0, size * 0.9),
@@ -307,11 +577,11 @@ def _styles(theme: Theme, fonts: dict[str, str]) -> dict:
         "h3": head("Heading2", 1.12, size * 1.0, size * 0.35),
         "h4": head("Heading3", 1.0, size * 0.8, size * 0.3),
         "item": ParagraphStyle("Item", parent=body, spaceAfter=size * 0.3),
-        "cell": ParagraphStyle("Cell", parent=body, fontSize=size * 0.92, leading=size * 0.92 * 1.3, spaceAfter=0),
-        "cell_right": ParagraphStyle("CellRight", parent=body, fontSize=size * 0.92, leading=size * 0.92 * 1.3, spaceAfter=0, alignment=TA_RIGHT),
-        "head_cell": ParagraphStyle("HeadCell", parent=body, fontName=fonts["heading_bold"], fontSize=size * 0.88, leading=size * 0.88 * 1.3, textColor=heading, spaceAfter=0),
-        "head_cell_right": ParagraphStyle("HeadCellRight", parent=body, fontName=fonts["heading_bold"], fontSize=size * 0.88, leading=size * 0.88 * 1.3, textColor=heading, spaceAfter=0, alignment=TA_RIGHT),
-        "term": ParagraphStyle("Term", parent=body, fontName=fonts["heading_bold"], fontSize=size * 0.9, textColor=muted, spaceAfter=0),
+        "cell": ParagraphStyle("Cell", parent=body, fontSize=size * 0.92, leading=size * 0.92 * 1.3, spaceAfter=0, **narrow),
+        "cell_right": ParagraphStyle("CellRight", parent=body, fontSize=size * 0.92, leading=size * 0.92 * 1.3, spaceAfter=0, alignment=TA_RIGHT, **narrow),
+        "head_cell": ParagraphStyle("HeadCell", parent=body, fontName=fonts["heading_bold"], fontSize=size * 0.88, leading=size * 0.88 * 1.3, textColor=heading, spaceAfter=0, **narrow),
+        "head_cell_right": ParagraphStyle("HeadCellRight", parent=body, fontName=fonts["heading_bold"], fontSize=size * 0.88, leading=size * 0.88 * 1.3, textColor=heading, spaceAfter=0, alignment=TA_RIGHT, **narrow),
+        "term": ParagraphStyle("Term", parent=body, fontName=fonts["heading_bold"], fontSize=size * 0.9, textColor=muted, spaceAfter=0, **narrow),
         "definition": ParagraphStyle("Definition", parent=body, spaceAfter=0),
         "quote": ParagraphStyle("Quote", parent=body, fontName=fonts["body_italic"], spaceAfter=size * 0.3),
         "attribution": ParagraphStyle("Attribution", parent=body, fontName=fonts["heading"], fontSize=size * 0.88, textColor=muted, spaceAfter=0),
@@ -332,6 +602,7 @@ class _Flowables:
         self.frame_height = frame_height
         self.outline_level = -1
         self.count = 0
+        self.seen_definitions = False
 
     def blocks(self, blocks: tuple[Block, ...], width: float | None = None, depth: int = 0) -> list:
         """Return the flowables of ``blocks``, with page-break hints where content belongs together.
@@ -424,7 +695,10 @@ class _Flowables:
             case Quote(inner, attribution):
                 return [self.quote(inner, attribution, width)]
             case DefinitionList(items):
-                return [self.definitions(items, width)]
+                table = self.definitions(items, width)
+                table._briefgen_header_block = depth == 0 and not self.seen_definitions
+                self.seen_definitions = True
+                return [table]
             case Chart():
                 from reportlab.platypus import Spacer
 
@@ -543,6 +817,12 @@ class _Flowables:
                     value.extend(self.block(b, width - term_w))
             rows.append([P(self.inline(term, "heading"), self.styles["term"]), value])
         t = T(rows, colWidths=[term_w, width - term_w], hAlign="LEFT", splitInRow=1)
+        # Each label sits on its value's first baseline: a paragraph's first baseline is its
+        # font's ascent below the cell's top, and the label's (smaller, sans) type has less.
+        from reportlab.pdfbase.pdfmetrics import getAscent
+
+        term, value = self.styles["term"], self.styles["definition"]
+        drop = max(0.0, getAscent(value.fontName, value.fontSize) - getAscent(term.fontName, term.fontSize))
         t.setStyle(TableStyle([
             ("LINEABOVE", (0, 0), (-1, 0), 0.8, HexColor(self.theme.heading_colour)),
             ("LINEBELOW", (0, -1), (-1, -1), 0.8, HexColor(self.theme.heading_colour)),
@@ -553,6 +833,8 @@ class _Flowables:
             ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
             ("TOPPADDING", (0, 0), (-1, 0), 7),
             ("BOTTOMPADDING", (0, -1), (-1, -1), 7),
+            ("TOPPADDING", (0, 0), (0, -1), 3 + drop),
+            ("TOPPADDING", (0, 0), (0, 0), 7 + drop),
         ]))
         t.spaceAfter = self.theme.base_size_pt * 1.2
         return t
@@ -813,9 +1095,11 @@ def _column_widths(rows: list[list], width: float) -> list[float]:
         for i, para in enumerate(row):
             style = para.style
             text = para.getPlainText()
-            words = text.split() or [""]
+            # The widest unit that cannot break: a word, or words held by no-break spaces (a
+            # hyphenated cell may still break inside it, at a hyphenation point).
+            units = words(text) or [""]
             bold = style.fontName
-            minimum[i] = max(minimum[i], max(stringWidth(w, bold, style.fontSize) for w in words) + pad)
+            minimum[i] = max(minimum[i], max(stringWidth(w, bold, style.fontSize) for w in units) + pad)
             natural[i] = max(natural[i], stringWidth(text, bold, style.fontSize) + pad)
     return share_widths(minimum, natural, width)
 
@@ -834,7 +1118,9 @@ def render_pdf_overlay(document: Document, theme: Theme) -> bytes:
     theme = for_density(theme, document.meta.density)
     fonts = _register_fonts(theme)
     # Only the stamp and watermark are drawn: their characters are all the fonts must cover.
-    plan = plan_fonts(set(document.meta.stamp + document.meta.watermark), theme)
+    # (and the running texts, measured to find where the stamp goes above them)
+    meta = document.meta
+    plan = plan_fonts(set(meta.stamp + meta.watermark + meta.classification + meta.header + meta.footer), theme)
     fallback_names = _register_fallbacks(plan)
     stamp = stamp_layout(document, theme, fonts, plan, fallback_names)
     width_mm, height_mm = theme.page_size_mm
@@ -889,7 +1175,7 @@ def _canvas_class(document: Document, theme: Theme, fonts: dict[str, str], plan,
         return sum(stringWidth(run, name, font_size) for run, name in runs_of(text, font))
 
     def fit(text: str, font: str, font_size: float, room: float) -> str:
-        """Return ``text`` cut to fit ``room`` points: running texts are one line."""
+        """Return ``text`` cut to fit ``room`` points (the watermark's last line only)."""
         return fit_text(text, lambda t: width_of(t, font, font_size), room)
 
     def draw(canvas, x: float, y: float, text: str, font: str, font_size: float, align: str) -> None:
@@ -907,11 +1193,13 @@ def _canvas_class(document: Document, theme: Theme, fonts: dict[str, str], plan,
     meta = document.meta
     top, right, bottom, left = (m * MM for m in theme.margins_mm)
     size = theme.base_size_pt
+    furniture = furniture_layout(meta, theme, fonts, width_of)
 
     class _Canvas(Canvas):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
-            self._pages: list[dict] = []
+            self._pages: list[tuple[dict, list]] = []
+            self._marks: list[tuple[str, float]] = []
             self.showOutline()
             if meta.date is not None:
                 # Creation and modification dates are the note's date (at 00:00 UTC), not the
@@ -926,51 +1214,53 @@ def _canvas_class(document: Document, theme: Theme, fonts: dict[str, str], plan,
                 stamp.dhh = stamp.dmm = 0
                 stamp.tzname = "UTC"
 
+        def mark_heading(self, key: str, top: float) -> None:
+            """Record an outline destination ``key`` at height ``top`` (points) on this page."""
+            self._marks.append((key, top))
+
         def showPage(self):  # noqa: N802
-            self._pages.append(dict(self.__dict__))
+            self._pages.append((dict(self.__dict__), self._marks))
+            self._marks = []
             self._startPage()
 
         def save(self):
             total = len(self._pages)
-            for state in self._pages:
+            for state, marks in self._pages:
                 self.__dict__.update(state)
+                for key, top in marks:
+                    # Only now is this the page reportlab is writing: a destination made
+                    # earlier would point at the first page.
+                    self.bookmarkPage(key, fit="XYZ", left=0, top=top)
                 self._decorate(total)
                 super().showPage()
+            if not overlay:
+                from reportlab.pdfbase.pdfdoc import XMP
+
+                # UTF-8 bytes: reportlab would encode text in PDFDocEncoding, which lacks "–", "’".
+                self._doc.Catalog.Metadata = XMP(creator=lambda doc: xmp_packet(
+                    doc.info, meta.lang, doc._timeStamp.t, meta.keywords).encode("utf-8"))
             super().save()
 
         def _decorate(self, total: int) -> None:
-            # Foot of the page, top down: a rule, the footer text and page number, then the
-            # classification marking on its own line, so a long footer never runs into it.
             w, h = self._pagesize
-            small = size * 0.78
-            rule_y = bottom - 4 * MM
-            footer_y = rule_y - small * 1.5
-            marking_y = footer_y - size * 1.5
-            page_label = f"Page {self._pageNumber} of {total}"
-            room = w - left - right - stringWidth(page_label, fonts["heading"], small) - 8 * MM
             self.saveState()
             if not overlay:
-                self._running_texts(w, h, small, rule_y, footer_y, marking_y, page_label, room)
+                self._running_texts(w, h, total)
             self._stamp_and_watermark(w, h)
             self.restoreState()
 
-        def _running_texts(self, w, h, small, rule_y, footer_y, marking_y, page_label, room) -> None:
-            if meta.classification:
-                self.setFillColor(HexColor(theme.classification_colour))
-                for y in (h - top / 2 - size * 0.3, marking_y):
-                    draw(self, w / 2, y, fit(meta.classification, fonts["heading_bold"], size * 0.95, w - left - right),
-                         fonts["heading_bold"], size * 0.95, "center")
+        def _running_texts(self, w, h, total: int) -> None:
+            small = size * 0.78
+            for line, role, font_size, x, y, align in furniture.top_lines + furniture.foot_lines:
+                marking = role == "marking"
+                self.setFillColor(HexColor(theme.classification_colour if marking else theme.muted_colour))
+                draw(self, x, y, line, fonts["heading_bold" if marking else "heading"], font_size, align)
             self.setStrokeColor(HexColor(theme.rule_colour))
             self.setLineWidth(0.5)
-            self.line(left, rule_y, w - right, rule_y)
+            self.line(left, furniture.rule_y, w - right, furniture.rule_y)
             self.setFillColor(HexColor(theme.muted_colour))
-            if meta.footer:
-                draw(self, left, footer_y, fit(meta.footer, fonts["heading"], small, room), fonts["heading"], small, "left")
-            draw(self, w - right, footer_y, page_label, fonts["heading"], small, "right")
-            if meta.header:
-                header_room = (w - left - right) / 2 - stringWidth(meta.classification, fonts["heading_bold"], size) / 2 - 4 * MM
-                draw(self, w - right, h - top / 2 - size * 0.3, fit(meta.header, fonts["heading"], small, header_room),
-                     fonts["heading"], small, "right")
+            draw(self, w - right, furniture.number_y, f"Page {self._pageNumber} of {total}", fonts["heading"],
+                 small, "right")
 
         def _stamp_and_watermark(self, w: float, h: float) -> None:
             if stamp:
@@ -980,7 +1270,7 @@ def _canvas_class(document: Document, theme: Theme, fonts: dict[str, str], plan,
                 stamp_size = size * STAMP_SCALE
                 leading = stamp_size * 1.35
                 for i, line in enumerate(stamp):
-                    y = bottom + 1.2 * MM + stamp_size * 0.25 + (len(stamp) - 1 - i) * leading
+                    y = furniture.body_bottom + 1.2 * MM + stamp_size * 0.25 + (len(stamp) - 1 - i) * leading
                     draw(self, w / 2, y, line, fonts["heading"], stamp_size, "center")
             if meta.watermark.strip():
                 self._watermark(w, h)
