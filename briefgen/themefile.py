@@ -27,6 +27,8 @@ MAX_FONT_BYTES = 50_000_000
 """Largest font file a theme may name, in bytes (the largest Noto faces are about 20 MB)."""
 MAX_LOGO_BYTES = 20_000_000
 """Largest logo file a theme may name, in bytes."""
+MAX_REFERENCE_BYTES = 30_000_000
+"""Largest reference Word document or template a theme may name, in bytes."""
 
 Colour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
 
@@ -89,6 +91,7 @@ class ThemeFile(_Model):
     logo: Path | None
     logo_width_mm: float = Field(gt=0, le=200)
     toc: bool
+    reference_docx: Path | None = None
 
 
 def _merged(base: dict, override: dict) -> dict:
@@ -129,6 +132,7 @@ def parse_theme(path: Path):
 
     base = path.resolve().parent
     problems: list[Problem] = []
+    references: dict[tuple, bytes] = {}
 
     def where(field: tuple) -> tuple:
         return positions.values.get(field) or positions.of(field)
@@ -140,7 +144,7 @@ def parse_theme(path: Path):
             problems.append(Problem("no such file", shown, *where(field), name, f"looked for {full}"))
             return None
         try:  # through the one bounded reader: a regular file of sane size, never a device or pipe
-            data = read_bytes(full, limit=MAX_FONT_BYTES if kind == "font" else MAX_LOGO_BYTES,
+            data = read_bytes(full, limit={"font": MAX_FONT_BYTES, "image": MAX_LOGO_BYTES}.get(kind, MAX_REFERENCE_BYTES),
                               error=ThemeError)
         except ThemeError as e:
             problems.append(Problem(e.problems[0].message, shown, *where(field), name, f"looked for {full}"))
@@ -153,6 +157,15 @@ def parse_theme(path: Path):
             except (OSError, ValueError):
                 problems.append(Problem(f"{full.name} is not a usable TrueType font", shown, *where(field), name,
                                         "give a TrueType .ttf file"))
+                return None
+        elif kind == "docx":
+            from briefgen.render.reference import reference_bytes
+
+            try:
+                references[field] = reference_bytes(data)
+            except ValueError as e:
+                problems.append(Problem(f"{full.name} cannot be used as the reference document: {e}", shown,
+                                        *where(field), name, "give a Word document (.docx) or template (.dotx)"))
                 return None
         else:
             try:
@@ -184,6 +197,8 @@ def parse_theme(path: Path):
     fonts = {role: family(getattr(spec.fonts, role), role) for role in ("body", "heading", "mono")}
     fallbacks = tuple(p for i, f in enumerate(spec.fallback_fonts) if (p := locate(f, ("fallback_fonts", i))))
     logo = locate(spec.logo, ("logo",), "image") if spec.logo else None
+    if spec.reference_docx:
+        locate(spec.reference_docx, ("reference_docx",), "docx")
     if problems:
         raise FactsError(problems=problems)
     m, c = spec.margins_mm, spec.colours
@@ -208,6 +223,7 @@ def parse_theme(path: Path):
         logo_width_mm=spec.logo_width_mm,
         toc=spec.toc,
         source=shown,
+        reference_docx=references.get(("reference_docx",)),
     )
 
 
