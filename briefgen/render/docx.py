@@ -99,16 +99,39 @@ def render_docx(document: Document, theme: Theme) -> bytes:
     return _repeatable_zip(buffer.getvalue())
 
 
+def _has(node, kind: type, inside: type | None = None, _within: bool = False) -> bool:
+    """Return True if the model ``node`` (a block, inline or tuple of them) contains a ``kind``
+    node (within an ``inside`` node, when given)."""
+    import dataclasses
+
+    if isinstance(node, (tuple, list)):
+        return any(_has(n, kind, inside, _within) for n in node)
+    if not dataclasses.is_dataclass(node):
+        return False
+    within = _within or inside is None or isinstance(node, inside)
+    if isinstance(node, kind) and within:
+        return True
+    return any(_has(getattr(node, f.name), kind, inside, within) for f in dataclasses.fields(node))
+
+
 def _package(doc, document: Document, theme: Theme, plan) -> None:
     """Embed the fonts the note uses, set current-Word settings, app properties, no thumbnail."""
     from briefgen.fonts import family_name
     from briefgen.model import characters
     from briefgen.render.docxfonts import app_properties, drop_thumbnail, embed_fonts, finish_settings
 
+    # The faces the note can use: all of the body family; the heading family's italics only if a
+    # heading has emphasis; the code family only if the note has code.
+    wanted = [(theme.body_font, ("regular", "bold", "italic", "bold_italic")),
+              (theme.heading_font, ("regular", "bold", "italic", "bold_italic")
+               if _has(document.blocks, Emph, inside=Heading) else ("regular", "bold"))]
+    if _has(document.blocks, Code):
+        wanted.append((theme.mono_font, ("regular", "bold", "italic", "bold_italic")))
     families: dict[str, dict] = {}
-    for family in (theme.body_font, theme.heading_font, theme.mono_font):
-        if family is not None and family.name not in families:
-            families[family.name] = family.files()
+    for family, faces in wanted:
+        if family is not None:
+            files = family.files()
+            families.setdefault(family.name, {}).update({f: files[f] for f in faces})
     for path in sorted(set(plan.fallback.values())):
         families.setdefault(family_name(path), {"regular": path})
     chars = characters(document)
