@@ -192,6 +192,16 @@ def parse_theme(path: Path):
         files = {s: locate(getattr(value, s), ("fonts", role, s)) for s in ("regular", "bold", "italic", "bold_italic")}
         if None in files.values():
             return None
+        # The regular file named again for another face: bold or italic text would silently come
+        # out in the regular face. Refused, naming the faces the family lacks.
+        same = [s for s in ("bold", "italic", "bold_italic") if files[s].resolve() == files["regular"].resolve()]
+        if same:
+            faces = ", ".join(f.replace("_", " ") for f in same)
+            problems.append(Problem(
+                f"the font family {value.name!r} has no {faces} face: the regular file is named for it",
+                shown, *where(("fonts", role, same[0])), f"fonts.{role}.{same[0]}",
+                "give the family's own bold and italic files, or pick a family that has them"))
+            return None
         return FontFamily(value.name, **files)
 
     fonts = {role: family(getattr(spec.fonts, role), role) for role in ("body", "heading", "mono")}

@@ -276,3 +276,41 @@ def test_system_fonts_are_listed_once_for_all_missing_characters(monkeypatch):
     finally:
         fonts._system_fonts.cache_clear()
     assert len([c for c in calls if "fc-list" in str(c[0])]) <= 1
+
+
+def test_a_family_whose_regular_file_stands_in_for_bold_is_refused(tmp_path):
+    import shutil
+
+    regular = default_theme().body_font.regular
+    shutil.copy(regular, tmp_path / "Serif-Regular.ttf")
+    theme_file = tmp_path / "theme.yaml"
+    theme_file.write_text(
+        "fonts:\n  body: {name: House, regular: Serif-Regular.ttf, bold: Serif-Regular.ttf,"
+        f" italic: {default_theme().body_font.italic}, bold_italic: {default_theme().body_font.bold_italic}}}\n",
+        encoding="utf-8")
+    with pytest.raises(ThemeError) as info:
+        load_theme(theme_file)
+    (problem,) = info.value.problems
+    assert problem.field == "fonts.body.bold" and "'House' has no bold face" in problem.message
+
+
+def test_cached_faces_are_whole_when_builds_write_them_at_once(tmp_path, monkeypatch):
+    """Eight builds making the same cached face at the same moment: every reader gets the whole
+    file, and no temporary file is left behind."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from briefgen import fontcache
+
+    monkeypatch.setattr(fontcache, "cache_dir", lambda: tmp_path)
+    payload = bytes(range(256)) * 4000
+
+    def make():
+        import time
+
+        time.sleep(0.01)
+        return payload
+
+    with ThreadPoolExecutor(8) as pool:
+        paths = list(pool.map(lambda _: fontcache.cached("face.ttf", make), range(8)))
+    assert {p.read_bytes() == payload for p in paths} == {True}
+    assert [p.name for p in tmp_path.iterdir()] == ["face.ttf"]
