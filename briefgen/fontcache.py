@@ -24,7 +24,7 @@ from pathlib import Path
 
 __all__ = ["packaged_family", "static_instance", "cached", "digest", "STYLES", "cache_dir"]
 
-_RECIPE = "r1"
+_RECIPE = "r2"
 """Changes when the way faces are made changes, so cached faces made the old way are not used."""
 
 STYLES = {"regular": (400, False), "bold": (700, False), "italic": (400, True), "bold_italic": (700, True)}
@@ -79,12 +79,12 @@ def packaged_family(name: str) -> tuple[str, dict[str, Path], list[str]] | None:
         if variable is None:
             missing.append(face)
             continue
-        faces[face] = static_instance(Path(variable.path), weight)
+        faces[face] = static_instance(Path(variable.path), weight, italic)
     return family.name, faces, missing
 
 
 @functools.lru_cache(maxsize=64)
-def static_instance(source: Path, weight: int) -> Path:
+def static_instance(source: Path, weight: int, italic: bool = False) -> Path:
     """Return a static TrueType face of the variable font ``source`` at ``weight`` (width 100,
     other axes at their defaults), made once and cached (see the module's docstring).
 
@@ -94,7 +94,7 @@ def static_instance(source: Path, weight: int) -> Path:
     import fontTools
 
     key = f"{source.stem.replace('[', '-').replace(']', '').replace(',', '-')}-w{weight}-{digest(source)}-ft{fontTools.version}-{_RECIPE}"
-    return cached(f"{key}.ttf", lambda: _instance_bytes(source, weight))
+    return cached(f"{key}.ttf", lambda: _instance_bytes(source, weight, italic))
 
 
 def cached(name: str, make) -> Path:
@@ -128,7 +128,7 @@ def cached(name: str, make) -> Path:
     return target
 
 
-def _instance_bytes(source: Path, weight: int) -> bytes:
+def _instance_bytes(source: Path, weight: int, italic: bool) -> bytes:
     import io
 
     from fontTools.ttLib import TTFont, TTLibError
@@ -153,10 +153,20 @@ def _instance_bytes(source: Path, weight: int) -> bytes:
         static["OS/2"].usWeightClass = 700
         static["OS/2"].fsSelection = (static["OS/2"].fsSelection | (1 << 5)) & ~(1 << 6)
         static["head"].macStyle |= 1
+    # The names Word, LibreOffice and reportlab match faces by, set whether or not the font has
+    # a STAT table for the instancer to name it from: family "Noto Serif", style "Bold Italic".
     names = static["name"]
-    family, subfamily = names.getDebugName(1), names.getDebugName(2)
-    if family and subfamily:  # "NotoSerif-BoldItalic", not the instancer's "NotoSerifItalic-BoldItalic"
-        names.setName(f"{family}-{subfamily}".replace(" ", ""), 6, 3, 1, 0x409)
+    family = names.getDebugName(16) or names.getDebugName(1) or source.stem.split("[")[0]
+    style = {(False, False): "Regular", (True, False): "Bold", (False, True): "Italic",
+             (True, True): "Bold Italic"}[(weight >= 700, italic)]
+    for name_id in (16, 17):
+        names.removeNames(nameID=name_id)
+    for name_id, value in ((1, family), (2, style), (4, f"{family} {style}"),
+                           (6, f"{family}-{style}".replace(" ", ""))):
+        names.setName(value, name_id, 3, 1, 0x409)
+    if italic:
+        static["OS/2"].fsSelection = (static["OS/2"].fsSelection | 1) & ~(1 << 6)
+        static["head"].macStyle |= 2
     out = io.BytesIO()
     static.save(out)
     return out.getvalue()
