@@ -219,7 +219,13 @@ def _styles(doc, theme: Theme, lang: str) -> None:
         style.font.bold = True
         style.font.italic = False
         style.font.color.rgb = _rgb(theme.heading_colour)
-        style.paragraph_format.space_before = Pt(size * before)
+        # Word (ISO/IEC 29500-1 17.3.1.33) keeps the larger of one paragraph's space after and the
+        # next one's space before; the PDF adds them. A heading usually follows a list or a
+        # paragraph (0.6-0.7 x size after), so its space before carries that too, except where
+        # the DOCX's lines must be taller than the PDF's (compact density, see LEAST_LEADING):
+        # there the headings give that room back, so the page count stays the PDF's.
+        extra = 0.7 if theme.line_spacing >= LEAST_LEADING else 0.0
+        style.paragraph_format.space_before = Pt(size * (before + extra) if before else 0)
         style.paragraph_format.space_after = Pt(size * after)
         style.paragraph_format.keep_with_next = True
         # The PDF's heading leading (1.2 × the heading's size), not Normal's body line height.
