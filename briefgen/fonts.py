@@ -25,6 +25,8 @@ __all__ = [
     "cmap",
     "family_coverage",
     "system_font_for",
+    "system_fonts_for",
+    "face",
     "FontPlan",
     "plan_fonts",
     "is_rtl",
@@ -39,20 +41,47 @@ REPLACEMENT = "\ufffd"
 _NO_GLYPH = {"\n", "\t", "\r"}
 
 
-@functools.lru_cache(maxsize=64)
-def cmap(path: Path) -> frozenset[int]:
-    """Return the code points the TrueType/OpenType font file at ``path`` maps to glyphs.
+@functools.lru_cache(maxsize=128)
+def face(path: Path):
+    """Return the font file at ``path`` parsed once per process, as a reportlab ``TTFont``
+    registered with reportlab (its name is ``face(path).fontName``).
 
-    Raises OSError if the file cannot be read, ValueError if it is not a font.
+    The same parsed face serves the glyph-coverage check (``cmap``) and the PDF renderer, so
+    each file is read and parsed once per build, however many roles and checks use it; reading
+    it with reportlab also proves reportlab can embed it. Raises OSError if the file cannot be
+    read, ValueError if it is not a usable TrueType font (a damaged table directory, CFF
+    outlines, a collection).
     """
-    from fontTools.ttLib import TTFont, TTLibError
+    import hashlib
 
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    # Named after the file's path, so two families that share a name but not their files never
+    # get each other's glyphs.
+    name = f"{path.stem.replace(' ', '')}-{hashlib.sha1(str(path).encode()).hexdigest()[:6]}"
     try:
-        with TTFont(str(path), lazy=True, fontNumber=0) as font:
-            table = font.getBestCmap() or {}
-            return frozenset(table)
-    except TTLibError as e:
-        raise ValueError(f"not a TrueType or OpenType font ({e})") from None
+        font = TTFont(name, str(path))
+    except OSError:
+        raise
+    except Exception as e:  # reportlab raises TTFError, struct.error, IndexError... on a damaged file
+        raise ValueError(f"not a usable TrueType font ({e})") from None
+    if name not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(font)
+    return font
+
+
+def cmap(path: Path) -> frozenset[int]:
+    """Return the code points the TrueType font file at ``path`` maps to glyphs.
+
+    Raises OSError if the file cannot be read, ValueError if it is not a usable TrueType font.
+    """
+    return _cmap(Path(path))
+
+
+@functools.lru_cache(maxsize=128)
+def _cmap(path: Path) -> frozenset[int]:
+    return frozenset(face(path).face.charToGlyph)
 
 
 def family_coverage(files: list[Path]) -> frozenset[int]:
@@ -61,60 +90,113 @@ def family_coverage(files: list[Path]) -> frozenset[int]:
     return frozenset.intersection(*sets) if sets else frozenset()
 
 
-@functools.lru_cache(maxsize=256)
-def system_font_for(char: str) -> Path | None:
-    """Return a TrueType font file fontconfig knows that has ``char``, or None.
+@functools.lru_cache(maxsize=1)
+def _system_fonts() -> tuple[tuple[Path, tuple[tuple[int, int], ...]], ...]:
+    """Return every plain TrueType ``.ttf`` file fontconfig knows with its character ranges
+    (first, last code point), in the order fallbacks are preferred: regular styles and
+    well-known families first, so fallbacks look alike from run to run.
 
-    Only plain ``.ttf`` files with TrueType outlines qualify (reportlab cannot embed CFF
-    outlines or pick from collections). Returns None when fontconfig is not installed.
+    One ``fc-list`` call per process, whatever the number of characters looked up (one call per
+    character took 100 s for 9,990 CJK characters). Empty without fontconfig.
     """
     fc_list = shutil.which("fc-list")
     if fc_list is None:
-        return None
+        return ()
     try:
         result = subprocess.run(
-            [fc_list, f":charset={ord(char):x}", "file", "fontformat"],
-            capture_output=True, text=True, timeout=20, check=False,
+            [fc_list, "--format", "%{file}\t%{fontformat}\t%{charset}\n"],
+            capture_output=True, text=True, timeout=60, check=False,
         )
     except (OSError, subprocess.TimeoutExpired):
-        return None
-    candidates = []
+        return ()
+    fonts = {}
     for line in result.stdout.splitlines():
-        file, _, rest = line.partition(":")
-        if "TrueType" in rest and file.lower().endswith(".ttf"):
-            candidates.append(Path(file.strip()))
-    # Prefer regular styles and well-known families, so fallbacks look alike from run to run.
+        parts = line.split("\t")
+        if len(parts) != 3:
+            continue
+        file, kind, charset = parts
+        # Only TrueType outlines in a single-font file: reportlab cannot embed CFF or pick
+        # from a collection.
+        if kind != "TrueType" or not file.lower().endswith(".ttf"):
+            continue
+        ranges = []
+        for item in charset.split():
+            first, _, last = item.partition("-")
+            try:
+                ranges.append((int(first, 16), int(last or first, 16)))
+            except ValueError:
+                continue
+        fonts[Path(file)] = tuple(ranges)
+
     def rank(p: Path) -> tuple:
         name = p.name.lower()
         styled = any(s in name for s in ("bold", "italic", "oblique", "light", "thin", "black", "condensed"))
         return (styled, "noto" not in name and "dejavu" not in name, len(name), name)
 
-    for path in sorted(candidates, key=rank):
-        try:
-            if ord(char) in cmap(path) and has_outline(path, char):
-                return path
-        except (OSError, ValueError):
-            continue
-    return None
+    return tuple((p, fonts[p]) for p in sorted(fonts, key=rank))
 
 
-@functools.lru_cache(maxsize=1024)
+def system_fonts_for(chars: set[str]) -> dict[str, Path]:
+    """Return, for each of ``chars`` that some TrueType font fontconfig knows draws with vector
+    outlines, that font's file. Characters no system font has are left out.
+
+    Only plain ``.ttf`` files with TrueType outlines qualify (reportlab cannot embed CFF
+    outlines or pick from collections). Returns {} when fontconfig is not installed.
+    """
+    import bisect
+
+    found: dict[str, Path] = {}
+    todo = sorted(chars)
+    for path, ranges in _system_fonts():
+        if not todo:
+            break
+        firsts = [r[0] for r in ranges]
+        left = []
+        for char in todo:
+            code = ord(char)
+            i = bisect.bisect_right(firsts, code) - 1
+            if i >= 0 and ranges[i][0] <= code <= ranges[i][1]:
+                try:
+                    if has_outline(path, char):
+                        found[char] = path
+                        continue
+                except (OSError, ValueError):
+                    pass
+            left.append(char)
+        todo = left
+    return found
+
+
+def system_font_for(char: str) -> Path | None:
+    """Return a TrueType font file fontconfig knows that has ``char``, or None (see
+    ``system_fonts_for``, which looks up many characters at once)."""
+    return system_fonts_for({char}).get(char)
+
+
+@functools.lru_cache(maxsize=64)
+def _outline_font(path: Path):
+    from fontTools.ttLib import TTFont, TTLibError
+
+    try:
+        font = TTFont(str(path), lazy=True, fontNumber=0)
+    except TTLibError as e:
+        raise ValueError(f"not a TrueType font ({e})") from None
+    return font, font.getBestCmap() or {}
+
+
 def has_outline(path: Path, char: str) -> bool:
     """Return True if the font at ``path`` draws ``char`` with vector outlines.
 
     Colour-emoji fonts map characters to bitmaps only; reportlab would embed an empty glyph,
-    which is worse than an error.
+    which is worse than an error. The file is opened once per process.
     """
-    from fontTools.ttLib import TTFont
-
-    with TTFont(str(path), lazy=True, fontNumber=0) as font:
-        if "glyf" not in font:
-            return False
-        name = (font.getBestCmap() or {}).get(ord(char))
-        if name is None:
-            return False
-        glyph = font["glyf"][name]
-        return char.isspace() or glyph.numberOfContours != 0
+    font, table = _outline_font(path)
+    if "glyf" not in font:
+        return False
+    name = table.get(ord(char))
+    if name is None:
+        return False
+    return char.isspace() or font["glyf"][name].numberOfContours != 0
 
 
 def is_rtl(char: str) -> bool:
@@ -168,7 +250,7 @@ def plan_fonts(chars: set[str], theme) -> FontPlan:
             candidates.append(family.regular)
     candidates.extend(theme.fallback_fonts)
     fallback: dict[str, Path] = {}
-    missing: list[str] = []
+    unplaced: list[str] = []
     for char in sorted(chars):
         if char in _NO_GLYPH or char.isspace() and ord(char) < 0x80:
             continue
@@ -176,24 +258,23 @@ def plan_fonts(chars: set[str], theme) -> FontPlan:
         if all(code in cov for cov in coverage.values()):
             continue
         chosen = next((p for p in candidates if code in cmap(p)), None)
-        if chosen is None and theme.system_fallback:
-            chosen = system_font_for(char)
         if chosen is None:
-            if not any(code in cov for cov in coverage.values()):
-                missing.append(char)
+            unplaced.append(char)
             continue
         fallback[char] = chosen
+    if unplaced and theme.system_fallback:  # one fontconfig lookup for all of them
+        fallback.update(system_fonts_for(set(unplaced)))
+    missing = [c for c in unplaced if c not in fallback
+               and not any(ord(c) in cov for cov in coverage.values())]
     return FontPlan(coverage=coverage, fallback=fallback, missing=tuple(missing))
 
 
 @functools.lru_cache(maxsize=64)
 def family_name(path: Path) -> str:
     """Return the family name stored in the font file at ``path`` (name ID 1), or its stem."""
-    from fontTools.ttLib import TTFont
-
     try:
-        with TTFont(str(path), lazy=True, fontNumber=0) as font:
-            name = font["name"].getBestFamilyName()
+        name = face(path).face.familyName
+        name = name.decode("utf-8", "replace") if isinstance(name, bytes) else name
     except Exception:  # any unreadable name table: the file name is a fine label
         name = None
     return name or path.stem

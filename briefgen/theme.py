@@ -1,21 +1,21 @@
 """The theme: a note's house style as data, shared by the PDF and the DOCX renderers.
 
 Page size, margins (mm), fonts, base size (pt) and colours (``#rrggbb``). Fonts are families of
-four TrueType files (regular, bold, italic, bold italic); the default families are DejaVu Serif for
-body text and DejaVu Sans for headings, the files shipped by the ``matplotlib`` package, so a plain
-``pip install`` has fonts that cover Latin Extended-A/B, Greek, Cyrillic and typographic
-punctuation, and every PDF embeds them.
+four TrueType files (regular, bold, italic, bold italic); the default families are Noto Serif for
+body text, Noto Sans for headings and Source Code Pro for code, installed by pip as the
+``fontpkg-*`` packages (see ``briefgen.fontcache``), so a plain ``pip install`` has fonts that
+cover Latin Extended (Azerbaijani ə), Vietnamese, Greek, Cyrillic, typographic punctuation and
+the currency signs (₼ ₨ ₺ ₹ ₽ € £), and every PDF embeds them.
 """
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
 from briefgen.errors import ThemeError
 
-__all__ = ["FontFamily", "Theme", "bundled_font_dir", "PAGE_SIZES_MM"]
+__all__ = ["FontFamily", "Theme", "resolve_family", "PAGE_SIZES_MM"]
 
 PAGE_SIZES_MM = {"A4": (210.0, 297.0), "Letter": (215.9, 279.4)}
 """Supported page sizes, (width, height) in millimetres."""
@@ -47,7 +47,8 @@ class Theme:
     ``logo_width_mm`` in millimetres; ``base_size_pt`` in points (body text; headings scale from
     it); colours as ``#rrggbb``. ``fallback_fonts`` are font files tried, in order, for characters
     the families lack; ``system_fallback`` lets fontconfig's fonts be tried after them. ``source``
-    is the theme file it came from. The values of the built-in theme live in one place only:
+    is the theme file it came from; ``reference_docx`` the bytes of the office's Word document or
+    template the DOCX is built on, if any. The values of the built-in theme live in one place only:
     ``briefgen/themes/default.yaml``.
     """
 
@@ -71,6 +72,9 @@ class Theme:
     logo_width_mm: float
     toc: bool
     source: str
+    reference_docx: bytes | None = None
+    """The office's own Word document or template (``reference_docx:``), read once when the
+    theme is loaded, as a .docx package (see ``render.reference``); None for briefgen's own."""
 
     @property
     def page_size_mm(self) -> tuple[float, float]:
@@ -127,58 +131,64 @@ def for_density(theme: Theme, density: str) -> Theme:
     )
 
 
-def bundled_font_dir() -> Path:
-    """Return the folder of the DejaVu TrueType files shipped by matplotlib.
-
-    Found without importing matplotlib (which is slow to import). Raises ThemeError if
-    matplotlib is not installed.
-    """
-    spec = importlib.util.find_spec("matplotlib")
-    if spec is None or not spec.submodule_search_locations:
-        raise ThemeError(
-            "the default fonts come with the 'matplotlib' package, which is not installed",
-            hint="pip install matplotlib, or name your own font files in a theme",
-        )
-    folder = Path(next(iter(spec.submodule_search_locations))) / "mpl-data" / "fonts" / "ttf"
-    if not folder.is_dir():
-        raise ThemeError(f"the font folder {folder} is missing from the matplotlib install")
-    return folder
-
-
-_BUNDLED = {
-    "DejaVu Serif": ("DejaVuSerif", "Italic"),
-    "DejaVu Sans": ("DejaVuSans", "Oblique"),
-    "DejaVu Sans Mono": ("DejaVuSansMono", "Oblique"),
-}
 DEFAULT_THEME_FILE = Path(__file__).resolve().parent / "themes" / "default.yaml"
 
 
 def resolve_family(name: str) -> FontFamily:
-    """Return the font family called ``name``: a bundled DejaVu family, else one fontconfig finds.
+    """Return the font family called ``name``: one installed with pip as a ``fontpkg-<name>``
+    package (the defaults: Noto Serif, Noto Sans, Source Code Pro), else one fontconfig finds.
 
     Raises ThemeError if no installed family has that name (fontconfig would silently substitute
-    another; briefgen refuses instead).
+    another; briefgen refuses instead), or if the family lacks a bold, italic or bold italic face
+    (a note's emphasis would silently come out in the regular face), naming the faces it lacks.
     """
-    if name in _BUNDLED:
-        stem, italic = _BUNDLED[name]
-        d = bundled_font_dir()
-        return FontFamily(name, d / f"{stem}.ttf", d / f"{stem}-Bold.ttf", d / f"{stem}-{italic}.ttf",
-                          d / f"{stem}-Bold{italic}.ttf")
+    from briefgen.fontcache import packaged_family
+
+    try:
+        packaged = packaged_family(name)
+    except (OSError, ValueError) as e:
+        raise ThemeError(f"cannot prepare the font family {name!r}: {e}") from None
+    if packaged is not None:
+        family, files, missing = packaged
+        if missing:
+            _refuse_incomplete(name, missing)
+        return FontFamily(family, **files)
     files = {}
+    missing = []
     for style, pattern in (("regular", "Regular"), ("bold", "Bold"), ("italic", "Italic"),
                            ("bold_italic", "Bold Italic")):
         found = _fc_match(f"{name}:style={pattern}")
         if found is None or found[0].lower() != name.lower():
             raise ThemeError(
                 f"no installed font family is called {name!r}",
-                hint="use DejaVu Serif, DejaVu Sans or DejaVu Sans Mono, a family listed by "
-                "'fc-list : family', or give the four font files",
+                hint="use Noto Serif, Noto Sans or Source Code Pro, any family installed with "
+                "'pip install fontpkg-<name>', a family listed by 'fc-list : family', or give "
+                "the four font files",
             )
         files[style] = found[1]
+        shown = found[2].lower()
+        is_bold = any(w in shown for w in ("bold", "black", "heavy"))
+        is_italic = any(w in shown for w in ("italic", "oblique"))
+        if style != "regular" and (files[style] == files["regular"]
+                                   or ("bold" in style and not is_bold)
+                                   or ("italic" in style and not is_italic)):
+            missing.append(style)
+    if missing:
+        _refuse_incomplete(name, missing)
     return FontFamily(name, **files)
 
 
-def _fc_match(pattern: str) -> tuple[str, Path] | None:
+def _refuse_incomplete(name: str, missing: list[str]) -> None:
+    faces = ", ".join(m.replace("_", " ") for m in missing)
+    raise ThemeError(
+        f"the font family {name!r} has no {faces} face: bold and italic text would silently "
+        "come out in another face",
+        hint="pick a family with regular, bold, italic and bold italic faces, or give four files "
+        "as {name, regular, bold, italic, bold_italic}",
+    )
+
+
+def _fc_match(pattern: str) -> tuple[str, Path, str] | None:
     import shutil
     import subprocess
 
@@ -186,10 +196,10 @@ def _fc_match(pattern: str) -> tuple[str, Path] | None:
     if exe is None:
         return None
     try:
-        out = subprocess.run([exe, "-f", "%{family[0]}\\n%{file}", pattern], capture_output=True,
+        out = subprocess.run([exe, "-f", "%{family[0]}\\n%{file}\\n%{style[0]}", pattern], capture_output=True,
                              text=True, timeout=20, check=False).stdout.splitlines()
     except (OSError, subprocess.TimeoutExpired):
         return None
-    return (out[0], Path(out[1])) if len(out) == 2 else None
+    return (out[0], Path(out[1]), out[2]) if len(out) == 3 else None
 
 

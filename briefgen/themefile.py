@@ -28,6 +28,8 @@ MAX_FONT_BYTES = 50_000_000
 """Largest font file a theme may name, in bytes (the largest Noto faces are about 20 MB)."""
 MAX_LOGO_BYTES = 20_000_000
 """Largest logo file a theme may name, in bytes."""
+MAX_REFERENCE_BYTES = 30_000_000
+"""Largest reference Word document or template a theme may name, in bytes."""
 
 MAX_LOGO_PIXELS = 16_000_000
 """Most pixels a logo may have (4,000 × 4,000): 200 mm wide at 500 dpi needs under 4,000 pixels
@@ -126,6 +128,7 @@ class ThemeFile(_Model):
     logo: Path | None
     logo_width_mm: float = Field(gt=0, le=200)
     toc: bool
+    reference_docx: Path | None = None
 
 
 def _merged(base: dict, override: dict) -> dict:
@@ -174,6 +177,7 @@ def parse_theme(path: Path):
         spec = None
 
     base = path.resolve().parent
+    references: dict[tuple, bytes] = {}
 
     def where(field: tuple) -> tuple:
         return positions.values.get(field) or positions.of(field)
@@ -185,7 +189,7 @@ def parse_theme(path: Path):
             problems.append(Problem("no such file", shown, *where(field), name, f"looked for {full}"))
             return None
         try:  # through the one bounded reader: a regular file of sane size, never a device or pipe
-            data = read_bytes(full, limit=MAX_FONT_BYTES if kind == "font" else MAX_LOGO_BYTES,
+            data = read_bytes(full, limit={"font": MAX_FONT_BYTES, "image": MAX_LOGO_BYTES}.get(kind, MAX_REFERENCE_BYTES),
                               error=ThemeError)
         except ThemeError as e:
             problems.append(Problem(e.problems[0].message, shown, *where(field), name, f"looked for {full}"))
@@ -198,6 +202,15 @@ def parse_theme(path: Path):
             except (OSError, ValueError):
                 problems.append(Problem(f"{full.name} is not a usable TrueType font", shown, *where(field), name,
                                         "give a TrueType .ttf file"))
+                return None
+        elif kind == "docx":
+            from briefgen.render.reference import reference_bytes
+
+            try:
+                references[field] = reference_bytes(data)
+            except ValueError as e:
+                problems.append(Problem(f"{full.name} cannot be used as the reference document: {e}", shown,
+                                        *where(field), name, "give a Word document (.docx) or template (.dotx)"))
                 return None
         else:
             problem = logo_problem(data)
@@ -217,6 +230,16 @@ def parse_theme(path: Path):
                 return None
         files = {s: locate(getattr(value, s), ("fonts", role, s)) for s in ("regular", "bold", "italic", "bold_italic")}
         if None in files.values():
+            return None
+        # The regular file named again for another face: bold or italic text would silently come
+        # out in the regular face. Refused, naming the faces the family lacks.
+        same = [s for s in ("bold", "italic", "bold_italic") if files[s].resolve() == files["regular"].resolve()]
+        if same:
+            faces = ", ".join(f.replace("_", " ") for f in same)
+            problems.append(Problem(
+                f"the font family {value.name!r} has no {faces} face: the regular file is named for it",
+                shown, *where(("fonts", role, same[0])), f"fonts.{role}.{same[0]}",
+                "give the family's own bold and italic files, or pick a family that has them"))
             return None
         return FontFamily(value.name, **files)
 
@@ -241,6 +264,8 @@ def parse_theme(path: Path):
     fonts = {role: family(getattr(spec.fonts, role), role) for role in ("body", "heading", "mono")}
     fallbacks = tuple(p for i, f in enumerate(spec.fallback_fonts) if (p := locate(f, ("fallback_fonts", i))))
     logo = locate(spec.logo, ("logo",), "image") if spec.logo else None
+    if spec.reference_docx:
+        locate(spec.reference_docx, ("reference_docx",), "docx")
     if problems:
         raise FactsError(problems=problems)
     m, c = spec.margins_mm, spec.colours
@@ -265,6 +290,7 @@ def parse_theme(path: Path):
         logo_width_mm=spec.logo_width_mm,
         toc=spec.toc,
         source=shown,
+        reference_docx=references.get(("reference_docx",)),
     )
 
 

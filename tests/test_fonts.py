@@ -9,7 +9,7 @@ import pytest
 
 from briefgen.errors import FactsError, RenderError
 from briefgen.facts import load_facts
-from briefgen.fonts import plan_fonts, system_font_for
+from briefgen.fonts import plan_fonts
 from briefgen.pipeline import build
 from briefgen.textcheck import facts_strings
 from briefgen.themefile import default_theme
@@ -18,16 +18,10 @@ from minimal import MINIMAL
 
 HOSTILE = Path(__file__).parent / "data" / "hostile-names.yaml"
 NAMES = ["İlham Əliyev", "Ceyhun Bayramov", "Bakı", "Şuşa", "Türkiye", "₼", "€", "£", "₨"]
-needs_manat_font = pytest.mark.skipif(
-    system_font_for("₼") is None,
-    reason="no installed font has ₼ (U+20BC): briefgen needs a system font for it until fonts ship through pip (issue 13)",
-)
 
 
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory) -> dict[str, Path]:
-    if system_font_for("₼") is None:
-        pytest.skip("no installed font has ₼ (U+20BC)")
     out = tmp_path_factory.mktemp("hostile")
     result = build(HOSTILE, out, date=dt.date(2024, 7, 22))
     return {p.suffix.lstrip("."): p for p in result.outputs}
@@ -48,13 +42,38 @@ def test_the_default_fonts_cover_azerbaijani_and_turkish_letters():
     assert plan.fallback == {}
 
 
-def test_the_rupee_sign_comes_from_the_sans_family_where_the_serif_lacks_it():
+def test_the_shipped_families_have_every_currency_sign_without_a_system_font():
+    """The manat, rupee, lira, Indian rupee and rouble signs come from the fonts pip installs:
+    the body and heading families draw them; the code family (Source Code Pro lacks ₼ ₨) borrows
+    them from a shipped face, never from the system."""
     theme = default_theme()
-    plan = plan_fonts({"₨"}, theme)
-    assert plan.fallback["₨"] == theme.heading_font.regular
+    signs = set("₼₨₺₹₽€£$")
+    plan = plan_fonts(signs, theme)
+    assert plan.missing == ()
+    shipped = {*theme.body_font.files().values(), *theme.heading_font.files().values()}
+    assert set(plan.fallback.values()) <= shipped
+    for sign in signs:
+        assert plan.font_for("body", sign) is None and plan.font_for("heading", sign) is None
 
 
-@needs_manat_font
+def test_a_build_with_the_manat_sign_needs_no_system_font(tmp_path, monkeypatch):
+    """On a fresh machine (no fontconfig at all) a note with "₼ 5 million" builds, and both
+    formats carry the sign."""
+    from briefgen import fonts
+
+    monkeypatch.setattr(fonts.shutil, "which", lambda name: None)
+    fonts._system_fonts.cache_clear()
+    facts = tmp_path / "manat.yaml"
+    facts.write_text(MINIMAL.replace("subject: Test subject", "subject: A grant of ₼ 5 million"), encoding="utf-8")
+    try:
+        result = build(facts, tmp_path / "out", date=dt.date(2024, 7, 22))
+    finally:
+        fonts._system_fonts.cache_clear()
+    outputs = {p.suffix: p for p in result.outputs}
+    assert "₼ 5 million" in squash(pdf_text(outputs[".pdf"]))
+    assert "₼ 5 million" in squash(docx_text(outputs[".docx"]))
+
+
 @pytest.mark.parametrize("fmt", ["pdf", "docx"])
 def test_every_text_of_the_hostile_file_appears_literally(hostile, fmt):
     text = pdf_text(hostile["pdf"]) if fmt == "pdf" else docx_text(hostile["docx"])
@@ -64,7 +83,6 @@ def test_every_text_of_the_hostile_file_appears_literally(hostile, fmt):
         assert name in text
 
 
-@needs_manat_font
 def test_hostile_names_survive_in_the_metadata(hostile):
     import docx
     from pypdf import PdfReader
@@ -73,7 +91,6 @@ def test_hostile_names_survive_in_the_metadata(hostile):
     assert docx.Document(str(hostile["docx"])).core_properties.title == "Briefing note: Visit of İlham Əliyev to Şuşa"
 
 
-@needs_manat_font
 def test_every_font_of_the_hostile_pdf_is_embedded(hostile):
     from pypdf import PdfReader
 
@@ -87,14 +104,15 @@ def test_a_character_no_font_has_is_an_error_naming_the_field(tmp_path):
     theme_file = tmp_path / "theme.yaml"
     theme_file.write_text("system_fallback: false\n", encoding="utf-8")
     facts = tmp_path / "f.yaml"
-    facts.write_text(MINIMAL.replace("  title: Test article\n", "  title: Price in ₼\n"), encoding="utf-8")
+    # A Chinese character: no shipped family has one (the system's fonts are switched off).
+    facts.write_text(MINIMAL.replace("  title: Test article\n", "  title: Price in 漢\n"), encoding="utf-8")
     from briefgen.themefile import load_theme
 
     with pytest.raises(FactsError) as info:
         build(facts, tmp_path / "out", theme=load_theme(theme_file), date=dt.date(2024, 7, 22))
     (problem,) = info.value.problems
     assert (problem.line, problem.column, problem.field) == (15, 10, "source.title")
-    assert problem.message == "no font has '₼' (U+20BC MANAT SIGN)"
+    assert problem.message == "no font has '漢' (U+6F22 CJK UNIFIED IDEOGRAPH-6F22)"
     assert not (tmp_path / "out").exists()
 
 
@@ -104,10 +122,10 @@ def test_replace_mode_draws_a_visible_marker_and_warns(tmp_path):
     theme_file = tmp_path / "theme.yaml"
     theme_file.write_text("system_fallback: false\n", encoding="utf-8")
     facts = tmp_path / "f.yaml"
-    facts.write_text(MINIMAL.replace("  title: Test article\n", "  title: Price in ₼\n"), encoding="utf-8")
+    facts.write_text(MINIMAL.replace("  title: Test article\n", "  title: Price in 漢\n"), encoding="utf-8")
     result = build(facts, tmp_path / "out", theme=load_theme(theme_file), date=dt.date(2024, 7, 22),
                    missing_glyphs="replace", formats=("pdf",))
-    assert result.warnings and "U+20BC" in result.warnings[0]
+    assert result.warnings and "U+6F22" in result.warnings[0]
     assert "Price in \ufffd" in pdf_text(result.outputs[0])
 
 

@@ -45,7 +45,6 @@ __all__ = ["render_docx"]
 _HEADING_STYLES = {1: "Title", 2: "Heading 1", 3: "Heading 2", 4: "Heading 3"}
 SHORT_LIST = 6
 """Lists of at most this many items are kept on one page (no lone item at a page top)."""
-_TABLE_STYLE = "Light List Accent 1"
 _FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _CORE_PROPERTY_LIMIT = 255  # characters; python-docx (and Word) refuse longer core properties
 
@@ -71,18 +70,31 @@ def render_docx(document: Document, theme: Theme) -> bytes:
     doc = docx.Document()
     _page_setup(doc, theme)
     _styles(doc, theme, document.meta.lang)
+    if theme.reference_docx is not None:
+        # The office's own document: its styles, page setup and letterhead; briefgen's styles
+        # only where it has none of that name.
+        from briefgen.render.reference import adopt_missing_styles, open_reference
+
+        themed, doc = doc, open_reference(theme.reference_docx)
+        adopt_missing_styles(doc, themed)
     _header_footer(doc, document, theme)
     _auto_hyphenation(doc)
     _core_properties(doc, document)
     builder = _Builder(doc, theme, plan_fonts(characters(document), theme))
     if theme.logo is not None:
-        from docx.shared import Mm
+        from docx.shared import Mm, Pt
 
         from briefgen.theme import logo_size_mm
 
         logo_w, logo_h = logo_size_mm(theme)
-        doc.add_picture(str(theme.logo), width=Mm(logo_w), height=Mm(logo_h))
+        p = doc.add_paragraph()
+        _picture_paragraph(p, theme)
+        p.paragraph_format.space_after = Pt(theme.base_size_pt)
+        run = p.add_run()
+        run.add_picture(str(theme.logo), width=Mm(logo_w), height=Mm(logo_h))
+        _alt_text(run, f"Logo of {document.meta.author}" if document.meta.author else "Logo", "logo")
     builder.blocks(document.blocks, doc)
+    _package(doc, document, theme, builder.plan)
     buffer = io.BytesIO()
     doc.save(buffer)
     return _repeatable_zip(buffer.getvalue())
@@ -105,6 +117,55 @@ def _auto_hyphenation(doc) -> None:
         anchor.addnext(element)
     else:
         settings.insert(0, element)
+
+
+def _has(node, kind: type, inside: type | None = None, _within: bool = False) -> bool:
+    """Return True if the model ``node`` (a block, inline or tuple of them) contains a ``kind``
+    node (within an ``inside`` node, when given)."""
+    import dataclasses
+
+    if isinstance(node, (tuple, list)):
+        return any(_has(n, kind, inside, _within) for n in node)
+    if not dataclasses.is_dataclass(node):
+        return False
+    within = _within or inside is None or isinstance(node, inside)
+    if isinstance(node, kind) and within:
+        return True
+    return any(_has(getattr(node, f.name), kind, inside, within) for f in dataclasses.fields(node))
+
+
+def _package(doc, document: Document, theme: Theme, plan) -> None:
+    """Embed the fonts the note uses, set current-Word settings, app properties, no thumbnail."""
+    from briefgen.fonts import family_name
+    from briefgen.model import characters
+    from briefgen.render.docxfonts import app_properties, drop_thumbnail, embed_fonts, finish_settings
+
+    # The faces the note can use: all of the body family; the heading family's italics only if a
+    # heading has emphasis; the code family only if the note has code.
+    wanted = [(theme.body_font, ("regular", "bold", "italic", "bold_italic")),
+              (theme.heading_font, ("regular", "bold", "italic", "bold_italic")
+               if _has(document.blocks, Emph, inside=Heading) else ("regular", "bold"))]
+    if _has(document.blocks, Code):
+        wanted.append((theme.mono_font, ("regular", "bold", "italic", "bold_italic")))
+    families: dict[str, dict] = {}
+    for family, faces in wanted:
+        if family is not None:
+            files = family.files()
+            families.setdefault(family.name, {}).update({f: files[f] for f in faces})
+    for path in sorted(set(plan.fallback.values())):
+        families.setdefault(family_name(path), {"regular": path})
+    chars = characters(document)
+    embedded = embed_fonts(doc, families, chars)
+    finish_settings(doc, embedded=bool(embedded))
+    text = [p.text for p in doc.paragraphs]
+    for table in doc.tables:
+        for row in table.rows:
+            for cell in row.cells:
+                text.extend(p.text for p in cell.paragraphs)
+    words = sum(len(t.split()) for t in text)
+    app_properties(doc, words=words, characters=sum(len(t.replace(" ", "")) for t in text),
+                   paragraphs=sum(1 for t in text if t.strip()), version=__version__)
+    drop_thumbnail(doc)
 
 
 def _rgb(hex_colour: str):
@@ -143,6 +204,7 @@ def _set_font(font, name: str) -> None:
 
 def _styles(doc, theme: Theme, lang: str) -> None:
     from docx.enum.style import WD_STYLE_TYPE
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
     from docx.shared import Pt
@@ -158,7 +220,7 @@ def _styles(doc, theme: Theme, lang: str) -> None:
     normal.font.color.rgb = _rgb(theme.text_colour)
     pf = normal.paragraph_format
     pf.space_after = Pt(size * 0.6)
-    pf.line_spacing = theme.line_spacing * 0.86  # Word's "multiple" already includes some leading
+    _line_spacing(pf, theme)
     pf.widow_control = True
     rpr = normal.element.get_or_add_rPr()
     lang_el = rpr.find(qn("w:lang"))
@@ -177,9 +239,18 @@ def _styles(doc, theme: Theme, lang: str) -> None:
         style.font.bold = True
         style.font.italic = False
         style.font.color.rgb = _rgb(theme.heading_colour)
-        style.paragraph_format.space_before = Pt(size * before)
+        # Word (ISO/IEC 29500-1 17.3.1.33) keeps the larger of one paragraph's space after and the
+        # next one's space before; the PDF adds them. A heading usually follows a list or a
+        # paragraph (0.6-0.7 x size after), so its space before carries that too, except where
+        # the DOCX's lines must be taller than the PDF's (compact density, see LEAST_LEADING):
+        # there the headings give that room back, so the page count stays the PDF's.
+        extra = 0.7 if theme.line_spacing >= LEAST_LEADING else 0.0
+        style.paragraph_format.space_before = Pt(size * (before + extra) if before else 0)
         style.paragraph_format.space_after = Pt(size * after)
         style.paragraph_format.keep_with_next = True
+        # The PDF's heading leading (1.2 × the heading's size), not Normal's body line height.
+        style.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        style.paragraph_format.line_spacing = Pt(round(size * scale * 1.2, 2))
         if name == "Title":
             # The default Title has a thick blue rule below; keep the text, drop the border.
             ppr = style.element.get_or_add_pPr()
@@ -213,6 +284,15 @@ def _styles(doc, theme: Theme, lang: str) -> None:
     for name in ("List Bullet", "List Bullet 2", "List Bullet 3", "List Number", "List Number 2",
                  "List Number 3"):
         styles[name].paragraph_format.space_after = Pt(size * 0.3)
+        # The template's lists drop the space between items ("contextual spacing"); the PDF keeps it.
+        ppr = styles[name].element.get_or_add_pPr()
+        for el in ppr.findall(qn("w:contextualSpacing")):
+            ppr.remove(el)
+
+    _quote_bar(quote, theme)
+    _quote_bar(styles["Attribution"], theme)
+    _bullets(doc, theme, body)
+    _table_style(doc, theme, heading)
 
     for name in ("Header", "Footer"):
         # Word's default centre/right tab stops assume Letter paper with 1-inch margins.
@@ -220,6 +300,242 @@ def _styles(doc, theme: Theme, lang: str) -> None:
         _set_font(styles[name].font, heading)
         styles[name].font.size = Pt(size * 0.78)
         styles[name].font.color.rgb = _rgb(theme.muted_colour)
+        styles[name].paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+        styles[name].paragraph_format.space_after = Pt(0)
+
+    # The page furniture in styles of its own, so an office can restyle it in one place.
+    if RUNNING_HEADER_STYLE not in [s.name for s in styles]:
+        running = styles.add_style(RUNNING_HEADER_STYLE, WD_STYLE_TYPE.PARAGRAPH)
+        running.base_style = styles["Header"]
+        running.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        running.font.color.rgb = _rgb(theme.muted_colour)
+    if MARKING_STYLE not in [s.name for s in styles]:
+        marking = styles.add_style(MARKING_STYLE, WD_STYLE_TYPE.PARAGRAPH)
+        marking.base_style = styles["Header"]
+        marking.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _set_font(marking.font, heading)
+        marking.font.bold = True
+        marking.font.size = Pt(size * 0.95)
+        marking.font.color.rgb = _rgb(theme.classification_colour)
+
+
+NOTE_TABLE_STYLE = "Briefgen Table"
+"""The DOCX table style: the PDF's table (header row filled and ruled in the heading colour, thin
+rules in the rule colour between rows, cell padding), no banding, no Office-blue borders."""
+RUNNING_HEADER_STYLE = "Running Header"
+MARKING_STYLE = "Classification Marking"
+
+
+def _header_block_rules(table, theme: Theme) -> None:
+    """Rule the To/From block above and below in the heading colour (0.75 pt), as in the PDF,
+    with no inner lines and no left cell padding."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    tbl_pr = table._tbl.tblPr
+    borders = OxmlElement("w:tblBorders")
+    for side in ("top", "bottom"):
+        _border(borders, side, theme.heading_colour, 6, 0)
+    margins = OxmlElement("w:tblCellMar")
+    for side, twips in (("left", 0), ("right", 100)):
+        el = OxmlElement(f"w:{side}")
+        el.set(qn("w:w"), str(twips))
+        el.set(qn("w:type"), "dxa")
+        margins.append(el)
+    # CT_TblPr order: ... tblW, jc, tblCellSpacing, tblInd, tblBorders, shd, tblLayout, tblCellMar, tblLook
+    look = tbl_pr.find(qn("w:tblLook"))
+    layout = tbl_pr.find(qn("w:tblLayout"))
+    for el in (borders, margins):
+        anchor = layout if el is borders and layout is not None else look
+        if anchor is not None:
+            anchor.addprevious(el)
+        else:
+            tbl_pr.append(el)
+
+
+def _picture_paragraph(paragraph, theme: Theme) -> None:
+    """A paragraph holding only a picture: single spacing (an exact line height would crop the
+    picture), no indent, so the picture sits inside the margins."""
+    from docx.enum.text import WD_LINE_SPACING
+    from docx.shared import Pt
+
+    pf = paragraph.paragraph_format
+    pf.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    pf.left_indent = pf.right_indent = pf.first_line_indent = Pt(0)
+
+
+def chart_description(chart: Chart) -> str:
+    """Return the alternative text of ``chart``: its title, then each bar's label and value as
+    the note states them ("Trade target: USD 5 billion; ...")."""
+    bars = "; ".join(f"{label}: {caption}" for label, _, _, caption, _ in chart.bars)
+    title = chart.title or "Bar chart"
+    return f"{title}. {bars}" if bars else title
+
+
+def _alt_text(run, description: str, name: str) -> None:
+    """Give the picture in ``run`` alternative text (``wp:docPr/@descr``, what screen readers
+    read and Word shows under Alt Text) and a name."""
+    from docx.oxml.ns import qn
+
+    for doc_pr in run._r.iter(qn("wp:docPr")):
+        doc_pr.set("descr", description)
+        doc_pr.set("name", name)
+
+
+LEAST_LEADING = 1.23
+"""Smallest line height (× type size) the DOCX gives body text. Word crops what rises above an
+"exact" line (as with any "multiple" under 1), keeping the font's descent below the baseline: with
+Noto's descent (0.293 em; Noto sets USE_TYPO_METRICS) 1.23 em leaves 0.94 em above it, room for
+accented capitals (Á 0.93 em); the compact density's 1.15 would crop them."""
+
+
+def _line_spacing(pf, theme: Theme) -> None:
+    """Give body text the PDF's leading (``base_size_pt`` × ``line_spacing``) as an exact line
+    height, never under ``LEAST_LEADING`` (the compact density's 1.15 would crop accents)."""
+    from docx.enum.text import WD_LINE_SPACING
+    from docx.shared import Pt
+
+    pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    pf.line_spacing = Pt(round(theme.base_size_pt * max(theme.line_spacing, LEAST_LEADING), 2))
+
+
+def _border(parent, side: str, colour: str, eighths: int, space_pt: int = 0):
+    """Add or replace a ``w:{side}`` border (single line, ``eighths`` of a point) under ``parent``."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    old = parent.find(qn(f"w:{side}"))
+    if old is not None:
+        parent.remove(old)
+    el = OxmlElement(f"w:{side}")
+    el.set(qn("w:val"), "single")
+    el.set(qn("w:sz"), str(eighths))
+    el.set(qn("w:space"), str(space_pt))
+    el.set(qn("w:color"), colour.lstrip("#").upper())
+    parent.append(el)
+    return el
+
+
+def _footer_rule(paragraph, theme: Theme) -> None:
+    """The PDF's thin rule (rule colour) above the footer line."""
+    from docx.oxml import OxmlElement
+
+    ppr = paragraph._p.get_or_add_pPr()
+    borders = OxmlElement("w:pBdr")
+    _border(borders, "top", theme.rule_colour, 4, 4)
+    ppr.insert(0, borders) if ppr.find(_qn("w:pStyle")) is None else ppr.find(_qn("w:pStyle")).addnext(borders)
+
+
+def _qn(tag: str) -> str:
+    from docx.oxml.ns import qn
+
+    return qn(tag)
+
+
+def _quote_bar(style, theme: Theme) -> None:
+    """A quotation as in the PDF: a 2.25 pt bar in the accent colour 12 pt from the text's left
+    edge, the text 24 pt in."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    style.paragraph_format.left_indent = Pt(24)
+    ppr = style.element.get_or_add_pPr()
+    borders = ppr.find(qn("w:pBdr"))
+    if borders is None:
+        borders = OxmlElement("w:pBdr")
+        # pBdr comes before shd/tabs/spacing/ind... in CT_PPrBase; python-docx's insert keeps order.
+        ppr.insert_element_before(borders, "w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku",
+                                  "w:wordWrap", "w:overflowPunct", "w:topLinePunct", "w:autoSpaceDE",
+                                  "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid",
+                                  "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents",
+                                  "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
+                                  "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle",
+                                  "w:rPr", "w:sectPr", "w:pPrChange")
+    _border(borders, "left", theme.accent_colour, 18, 10)
+
+
+def _bullets(doc, theme: Theme, body_font: str) -> None:
+    """Bullets in the accent colour and the body face (not Symbol), indented as in the PDF: each
+    level 1.5 × the body size further in."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    numbering = doc.part.numbering_part.element
+    step = theme.base_size_pt * 1.5
+    for depth, name in enumerate(("List Bullet", "List Bullet 2", "List Bullet 3")):
+        style = doc.styles[name]
+        style.paragraph_format.left_indent = Pt(step * (depth + 1))
+        style.paragraph_format.first_line_indent = Pt(-(step - 2))
+        ppr = style.element.pPr
+        if ppr is None or ppr.numPr is None or ppr.numPr.numId is None:
+            continue
+        num = numbering.num_having_numId(ppr.numPr.numId.val)
+        abstract_id = num.abstractNumId.val
+        for abstract in numbering.findall(qn("w:abstractNum")):
+            if abstract.get(qn("w:abstractNumId")) != str(abstract_id):
+                continue
+            for lvl in abstract.findall(qn("w:lvl")):
+                if (fmt := lvl.find(qn("w:numFmt"))) is None or fmt.get(qn("w:val")) != "bullet":
+                    continue
+                text = lvl.find(qn("w:lvlText"))
+                if text is not None:
+                    text.set(qn("w:val"), "\u2022")
+                old = lvl.find(qn("w:rPr"))
+                if old is not None:
+                    lvl.remove(old)
+                rpr = OxmlElement("w:rPr")
+                fonts = OxmlElement("w:rFonts")
+                for slot in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+                    fonts.set(qn(slot), body_font)
+                fonts.set(qn("w:hint"), "default")
+                colour = OxmlElement("w:color")
+                colour.set(qn("w:val"), theme.accent_colour.lstrip("#").upper())
+                rpr.append(fonts)
+                rpr.append(colour)
+                lvl.append(rpr)
+
+
+def _table_style(doc, theme: Theme, heading_font: str) -> None:
+    """Add ``NOTE_TABLE_STYLE``: the PDF's table look as a Word table style (users can restyle
+    every table at once)."""
+    from docx.oxml import parse_xml
+
+    if NOTE_TABLE_STYLE in [s.name for s in doc.styles]:
+        return
+    fill = theme.table_header_fill.lstrip("#").upper()
+    rule = theme.rule_colour.lstrip("#").upper()
+    head = theme.heading_colour.lstrip("#").upper()
+    size = round(theme.base_size_pt * 0.92 * 2)
+    head_size = round(theme.base_size_pt * 0.88 * 2)
+    from xml.sax.saxutils import quoteattr
+
+    font = quoteattr(heading_font)
+    xml = f"""<w:style xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+        w:type="table" w:customStyle="1" w:styleId="BriefgenTable">
+      <w:name w:val="{NOTE_TABLE_STYLE}"/><w:basedOn w:val="TableNormal"/><w:uiPriority w:val="40"/><w:qFormat/>
+      <w:pPr><w:spacing w:before="0" w:after="0" w:line="{round(theme.base_size_pt * 0.92 * 1.3 * 20)}" w:lineRule="exact"/></w:pPr>
+      <w:rPr><w:sz w:val="{size}"/><w:szCs w:val="{size}"/></w:rPr>
+      <w:tblPr>
+        <w:tblBorders>
+          <w:bottom w:val="single" w:sz="4" w:space="0" w:color="{rule}"/>
+          <w:insideH w:val="single" w:sz="4" w:space="0" w:color="{rule}"/>
+        </w:tblBorders>
+        <w:tblCellMar><w:top w:w="70" w:type="dxa"/><w:left w:w="100" w:type="dxa"/>
+          <w:bottom w:w="80" w:type="dxa"/><w:right w:w="100" w:type="dxa"/></w:tblCellMar>
+      </w:tblPr>
+      <w:tcPr><w:vAlign w:val="top"/></w:tcPr>
+      <w:tblStylePr w:type="firstRow">
+        <w:rPr><w:rFonts w:ascii={font} w:hAnsi={font} w:cs={font} w:eastAsia={font}/><w:b/><w:bCs/>
+          <w:color w:val="{head}"/><w:sz w:val="{head_size}"/><w:szCs w:val="{head_size}"/></w:rPr>
+        <w:tblPr/>
+        <w:trPr><w:tblHeader/></w:trPr>
+        <w:tcPr><w:tcBorders><w:bottom w:val="single" w:sz="6" w:space="0" w:color="{head}"/></w:tcBorders>
+          <w:shd w:val="clear" w:color="auto" w:fill="{fill}"/></w:tcPr>
+      </w:tblStylePr>
+    </w:style>"""
+    doc.styles.element.append(parse_xml(xml))
 
 
 def _add_field(paragraph, instruction: str) -> None:
@@ -249,47 +565,52 @@ def _header_footer(doc, document: Document, theme: Theme) -> None:
     from docx.shared import Mm, Pt
 
     meta = document.meta
-    width, _ = theme.page_size_mm
-    _, right, _, left = theme.margins_mm
-    text_width = Mm(width - left - right)
+    letterhead = theme.reference_docx is not None
     for section in doc.sections:
-        header = section.header.paragraphs[0]
-        header.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        if meta.classification:
-            run = header.add_run(meta.classification)
-            run.bold = True
-            run.font.size = Pt(theme.base_size_pt * 0.95)
-            run.font.color.rgb = _rgb(theme.classification_colour)
-        if meta.header:
-            extra = section.header.add_paragraph(meta.header)
-            extra.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        text_width = section.page_width - section.left_margin - section.right_margin
+        pairs = [(section.header, section.footer)]
+        if letterhead and section.different_first_page_header_footer:  # a first-page letterhead
+            pairs.append((section.first_page_header, section.first_page_footer))
+        for hdr, ftr in pairs:
+            if letterhead:
+                # Above the office's letterhead: the marking; below it: the running header.
+                first = hdr.paragraphs[0] if hdr.paragraphs else hdr.add_paragraph()
+                header = first.insert_paragraph_before(style=doc.styles[MARKING_STYLE]) if "".join(
+                    p.text for p in hdr.paragraphs).strip() or first._p.xpath(".//w:drawing") else first
+            else:
+                header = hdr.paragraphs[0]
+            header.style = doc.styles[MARKING_STYLE]
+            if meta.classification:
+                header.add_run(meta.classification)
+            if meta.header:
+                hdr.add_paragraph(meta.header, style=doc.styles[RUNNING_HEADER_STYLE])
 
-        footer = section.footer.paragraphs[0]
-        footer.style = doc.styles["Footer"]
-        footer.paragraph_format.tab_stops.add_tab_stop(text_width, WD_TAB_ALIGNMENT.RIGHT)
-        footer.add_run(meta.footer)
-        footer.add_run("\tPage ")
-        _add_field(footer, "PAGE")
-        footer.add_run(" of ")
-        _add_field(footer, "NUMPAGES")
-        if meta.stamp.strip():
-            # Above the footer line, centred, in the text colour; Word wraps it and grows the
-            # footer upwards, so it never runs into the body text.
-            stamp = footer.insert_paragraph_before(style="Footer")
-            stamp.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            stamp.paragraph_format.space_after = Pt(3)
-            run = stamp.add_run(" ".join(meta.stamp.split()))
-            run.font.color.rgb = _rgb(theme.text_colour)
-        if meta.watermark.strip():
-            _watermark(section.header, " ".join(meta.watermark.split()), theme)
-        if meta.classification:
-            marking = section.footer.add_paragraph(style="Footer")
-            marking.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            marking.paragraph_format.space_before = Pt(4)
-            run = marking.add_run(meta.classification)
-            run.bold = True
-            run.font.size = Pt(theme.base_size_pt * 0.95)
-            run.font.color.rgb = _rgb(theme.classification_colour)
+            if letterhead and ("".join(p.text for p in ftr.paragraphs).strip()
+                               or ftr._element.xpath(".//w:drawing")):
+                footer = ftr.add_paragraph()  # after the office's own footer
+            else:
+                footer = ftr.paragraphs[0]
+            footer.style = doc.styles["Footer"]
+            _footer_rule(footer, theme)
+            footer.paragraph_format.tab_stops.add_tab_stop(text_width, WD_TAB_ALIGNMENT.RIGHT)
+            footer.add_run(meta.footer)
+            footer.add_run("\tPage ")
+            _add_field(footer, "PAGE")
+            footer.add_run(" of ")
+            _add_field(footer, "NUMPAGES")
+            if meta.stamp.strip():
+                # Above the footer line, centred, in the text colour; Word wraps it and grows the
+                # footer upwards, so it never runs into the body text.
+                stamp = footer.insert_paragraph_before(style="Footer")
+                stamp.alignment = WD_ALIGN_PARAGRAPH.CENTER
+                stamp.paragraph_format.space_after = Pt(3)
+                run = stamp.add_run(" ".join(meta.stamp.split()))
+                run.font.color.rgb = _rgb(theme.text_colour)
+            if meta.watermark.strip():
+                _watermark(hdr, " ".join(meta.watermark.split()), theme)
+            if meta.classification:
+                marking = ftr.add_paragraph(meta.classification, style=doc.styles[MARKING_STYLE])
+                marking.paragraph_format.space_before = Pt(4)
 
 
 _WATERMARK_XML = (
@@ -355,12 +676,10 @@ def _core_properties(doc, document: Document) -> None:
     props.title = _fit(meta.title)
     props.author = _fit(meta.author)
     props.subject = _fit(meta.subject)
-    keywords: list[str] = []
-    for word in meta.keywords:  # whole keywords only, within the 255-character limit
-        if len(", ".join([*keywords, word])) > _CORE_PROPERTY_LIMIT:
-            break
-        keywords.append(word)
-    props.keywords = ", ".join(keywords)
+    # Every keyword, however long the list: the package format sets no limit (python-docx's
+    # 255-character check is Word's dialog box limit), and a search for the last keyword must
+    # find the note. Written on the element, past python-docx's check.
+    props._element._get_or_add("keywords").text = ", ".join(meta.keywords)
     props.language = meta.lang
     props.comments = meta.creator or f"briefgen {__version__}"
     props.last_modified_by = meta.creator or f"briefgen {__version__}"
@@ -439,6 +758,8 @@ class _Builder:
                 raise TypeError(f"the DOCX renderer does not know the block {block!r}")
 
     def list(self, items, container, depth: int, base: str, start: int = 1) -> None:
+        from docx.shared import Pt
+
         style = base if depth == 0 else f"{base} {min(depth + 1, 3)}"
         # Each numbered list gets its own numbering instance, so it starts again at ``start``
         # instead of continuing the previous list's count.
@@ -461,6 +782,10 @@ class _Builder:
                 else:
                     self.block(b, container, depth)
                 first = False
+        if depth == 0 and container.paragraphs:
+            # As in the PDF: a little more room after a whole list than between its items.
+            last = container.paragraphs[-1].paragraph_format
+            last.space_after = Pt(self.theme.base_size_pt * 0.7)
 
     def table(self, table: Table, container) -> None:
         from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -470,7 +795,7 @@ class _Builder:
 
         ncols = max([len(table.header), *(len(r) for r in table.rows)])
         t = container.add_table(rows=1 + len(table.rows), cols=ncols)
-        t.style = self.doc.styles[_TABLE_STYLE]
+        t.style = self.doc.styles[NOTE_TABLE_STYLE]
         _table_look(t, first_column=False)
         t.autofit = False
         # python-docx rebuilds the whole cell grid on every t.cell() or column.cells: fetched
@@ -486,6 +811,9 @@ class _Builder:
                 cell = cells[r * ncols + c]
                 p = cell.paragraphs[0]
                 p.paragraph_format.space_after = Pt(0)
+                # The PDF's cell leading (1.3 × the cell's type size); set on the paragraph
+                # because Word lets the Normal style's line height win over a table style's.
+                p.paragraph_format.line_spacing = Pt(self.theme.base_size_pt * (0.88 if r == 0 else 0.92) * 1.3)
                 if aligns[c] == "right":
                     p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
                 elif aligns[c] == "center":
@@ -493,42 +821,45 @@ class _Builder:
                 if c < len(row):
                     self.inline(p, row[c])
                 for run in p.runs:
-                    run.font.size = Pt(self.theme.base_size_pt * 0.92)
-                    if r == 0:  # the header row looks as in the PDF: theme fill, heading colour
+                    # Direct formatting: Word lets the Normal style's font and colour win over a
+                    # table style's header-row font, so the header row's look is set on its runs.
+                    run.font.size = Pt(self.theme.base_size_pt * (0.88 if r == 0 else 0.92))
+                    if r == 0:
                         run.bold = True
                         run.font.color.rgb = _rgb(self.theme.heading_colour)
-                        _set_font(run.font, self.theme.heading_font.name if self.theme.heading_font else "DejaVu Sans")
-                if r == 0:
-                    _shade(cell, self.theme.table_header_fill)
+                        _set_font(run.font, self.theme.heading_font.name)
         # Repeat the header row on every page the table spans.
         tr_pr = t.rows[0]._tr.get_or_add_trPr()
         header = OxmlElement("w:tblHeader")
         header.set(qn("w:val"), "true")
         tr_pr.append(header)
-        container.add_paragraph().paragraph_format.space_after = Pt(0)
+        # Word needs a paragraph after a table; it stands for the PDF's 0.8 × size of space.
+        after = container.add_paragraph().paragraph_format
+        after.space_after = Pt(0)
+        after.line_spacing = Pt(self.theme.base_size_pt * 0.8)
 
     def _text_width_mm(self) -> float:
-        width, _ = self.theme.page_size_mm
-        _, right, _, left = self.theme.margins_mm
-        return width - left - right
+        """The text width of the page the note is on (the reference document's own page setup,
+        when there is one), in mm."""
+        section = self.doc.sections[-1]
+        return (section.page_width - section.left_margin - section.right_margin) / 36000  # EMU per mm
 
     def definitions(self, items, container) -> None:
         from docx.shared import Mm, Pt
 
         t = container.add_table(rows=len(items), cols=2)
         t.autofit = False
-        width, _ = self.theme.page_size_mm
-        _, right, _, left = self.theme.margins_mm
-        widths = (Mm(26), Mm(width - left - right - 26))
+        widths = (Mm(24), Mm(self._text_width_mm() - 24))
         for column, w in zip(t.columns, widths):
             column.width = w
         grid = t._cells  # fetched once: each row.cells rebuilds the whole grid
+        _header_block_rules(t, self.theme)
         for r, (term, blocks) in enumerate(items):
             cells = grid[2 * r:2 * r + 2]
             for cell, w in zip(cells, widths):
                 cell.width = w
             p = cells[0].paragraphs[0]
-            p.paragraph_format.space_after = Pt(2)
+            p.paragraph_format.space_after = Pt(3)
             run = p.add_run()
             self.inline(p, term)
             for run in p.runs:
@@ -540,12 +871,19 @@ class _Builder:
             for b in blocks:
                 if first and isinstance(b, Paragraph):
                     q = cells[1].paragraphs[0]
-                    q.paragraph_format.space_after = Pt(2)
+                    q.paragraph_format.space_after = Pt(3)
                     self.inline(q, b.children)
                 else:
                     self.block(b, cells[1])
                 first = False
-        container.add_paragraph().paragraph_format.space_after = Pt(0)
+            # The PDF's padding inside the rules: 7 pt above the first row, below the last.
+            for cell in cells:
+                cell.paragraphs[0].paragraph_format.space_before = Pt(7 if r == 0 else 3)
+                if r == len(items) - 1:
+                    cell.paragraphs[-1].paragraph_format.space_after = Pt(7)
+        spacer = container.add_paragraph()
+        spacer.paragraph_format.space_after = Pt(self.theme.base_size_pt * 0.4)
+        spacer.paragraph_format.line_spacing = Pt(self.theme.base_size_pt * 0.6)
 
     def inline(self, paragraph, nodes: tuple[Inline, ...], *, bold=False, italic=False, mono=False) -> None:
         for node in nodes:
@@ -588,18 +926,22 @@ class _Builder:
         return run if run is not None else paragraph.add_run("")
 
     def chart(self, chart: Chart, container) -> None:
-        """Add the chart as a PNG drawn by matplotlib at 220 dpi, from the same data and layout
-        as the PDF's vector drawing."""
+        """Add the chart as a PNG at 220 dpi drawn with Pillow from the PDF's marks
+        (``chart.chart_marks``): same layout, same font files."""
         from docx.shared import Mm, Pt
 
-        width_mm, _ = self.theme.page_size_mm
-        _, right, _, left = self.theme.margins_mm
-        text_mm = width_mm - left - right
-        picture = _chart_png(chart, self.theme, text_mm, sorted(set(self.plan.fallback.values())))
+        text_mm = self._text_width_mm()
+        from briefgen.render.chart import chart_marks, chart_png
+        from briefgen.render.pdf import MM
+
+        picture = chart_png(chart_marks(chart, self.theme, text_mm * MM, self.plan))
         p = container.add_paragraph()
+        _picture_paragraph(p, self.theme)
         p.paragraph_format.space_after = Pt(self.theme.base_size_pt)
         p.paragraph_format.keep_together = True
-        p.add_run().add_picture(io.BytesIO(picture), width=Mm(text_mm))
+        run = p.add_run()
+        run.add_picture(io.BytesIO(picture), width=Mm(text_mm))
+        _alt_text(run, chart_description(chart), "chart")
 
     def _hyperlink(self, paragraph, href: str, children, bold: bool, italic: bool) -> None:
         from docx.opc.constants import RELATIONSHIP_TYPE
@@ -635,78 +977,6 @@ def _restarted_numbering(doc, style_name: str, start: int) -> int | None:
     return num.numId
 
 
-def _chart_png(chart: Chart, theme: Theme, width_mm: float, fallbacks: list | None = None) -> bytes:
-    """Return a PNG of ``chart`` ``width_mm`` wide at 220 dpi, laid out like the PDF chart: the
-    same geometry, wrapped lines and fonts (the theme's body font for labels, its heading font
-    for the title and values), measured with the same font metrics.
-
-    ``fallbacks`` are font files for characters the theme's fonts lack; matplotlib tries them in
-    order.
-    """
-    from matplotlib import font_manager
-    from matplotlib.figure import Figure
-    from matplotlib.patches import Rectangle
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-
-    from briefgen.fonts import family_name
-    from briefgen.render.pdf import MM, _register_fonts, chart_geometry
-
-    import logging
-
-    # A fallback font in one weight only is fine for a symbol in a bold title; don't say so.
-    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
-    extra = []
-    for path in fallbacks or []:
-        font_manager.fontManager.addfont(str(path))
-        extra.append(family_name(path))
-
-    def families(family) -> list[str]:
-        files = family.files()
-        for style in ("regular", "bold"):
-            font_manager.fontManager.addfont(str(files[style]))
-        return [family_name(files["regular"]), *extra, "DejaVu Sans"]
-
-    body, heading = families(theme.body_font), families(theme.heading_font)
-    names = _register_fonts(theme)
-    size = theme.base_size_pt * 0.85
-
-    def width_of(text: str, role: str) -> float:
-        if role == "title":
-            return stringWidth(text, names["heading_bold"], size * 1.05)
-        return stringWidth(text, names["heading" if role == "caption" else "body"], size)
-
-    width_pt = width_mm * MM
-    geometry = chart_geometry(chart, width_pt, size, width_of)
-    height_pt = geometry["height"]
-    fig = Figure(figsize=(width_pt / 72, height_pt / 72), dpi=220, facecolor="white")
-    ax = fig.add_axes((0, 0, 1, 1))
-    ax.set_xlim(0, width_pt)
-    ax.set_ylim(0, height_pt)
-    ax.axis("off")
-    for k, line in enumerate(geometry["title"]):
-        ax.text(0, height_pt - size * 1.1 - k * size * 1.3, line, fontsize=size * 1.05, fontweight="bold",
-                color=theme.heading_colour, family=heading, parse_math=False, va="baseline")
-    label_w = geometry["label_w"]
-    for (label, value, kind, caption, low), (y, bar_h, bar_w, labels, captions, low_x) in zip(
-            chart.bars, geometry["bars"]):
-        mid = y + bar_h / 2
-        # Lines placed one by one at the PDF's baselines (matplotlib's own wrapping would also
-        # read "$...$" as mathematics).
-        for lines, x, family, ha in ((labels, label_w - 8, body, "right"), (captions, label_w + bar_w + 5, heading, "left")):
-            for k, line in enumerate(lines):
-                offset = (len(lines) - 1) * size * 0.6 - k * size * 1.2
-                ax.text(x, mid - size * 0.35 + offset, line, fontsize=size, ha=ha, va="baseline",
-                        color=theme.text_colour, family=family, parse_math=False)
-        ax.add_patch(Rectangle((label_w, y), max(bar_w, 0.8), bar_h, linewidth=0.8, edgecolor=theme.accent_colour,
-                               facecolor=theme.accent_colour if kind == "actual" and low_x is None
-                               else theme.table_header_fill))  # a range: light to its high end, as in the PDF
-        if low_x is not None:
-            ax.add_patch(Rectangle((label_w, y), max(low_x, 0.8), bar_h, linewidth=0.8,
-                                   edgecolor=theme.accent_colour, facecolor=theme.accent_colour))
-    ax.plot([label_w, label_w], [geometry["bottom"], geometry["top"]], color=theme.muted_colour, linewidth=0.6)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=220, metadata={"Software": None}, facecolor="white")
-    return buffer.getvalue()
 
 
 def _column_widths_mm(table: Table, ncols: int, width_mm: float) -> list[float]:

@@ -513,20 +513,13 @@ def _register_file(path, what: str) -> str:
     The name comes from the file's path, so two themes whose families share a name but not
     their files never get each other's glyphs. Raises ThemeError if the file cannot be loaded.
     """
-    import hashlib
-
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFError, TTFont
-
     from briefgen.errors import ThemeError
+    from briefgen.fonts import face
 
-    name = f"{path.stem.replace(' ', '')}-{hashlib.sha1(str(path).encode()).hexdigest()[:6]}"
-    if name not in pdfmetrics.getRegisteredFontNames():
-        try:
-            pdfmetrics.registerFont(TTFont(name, str(path)))
-        except (TTFError, OSError) as e:
-            raise ThemeError(f"cannot load {what}: {e}", path=str(path)) from None
-    return name
+    try:  # parsed once per process, shared with the glyph check (fonts.face)
+        return face(path).fontName
+    except (OSError, ValueError) as e:
+        raise ThemeError(f"cannot load {what}: {e}", path=str(path)) from None
 
 
 def _register_fallbacks(plan) -> dict:
@@ -879,96 +872,34 @@ class _Flowables:
 
     def chart(self, chart: Chart, width: float):
         """Return the chart as vector graphics: one horizontal bar per figure, its label on the
-        left and the value as the text states it at the bar's end, both wrapped (see
-        ``chart_geometry``); targets lighter; a range's low end marked on its bar. Characters
-        the fonts lack are drawn from the fallback fonts, as in the text."""
-        from reportlab.graphics.shapes import Drawing, Line, Rect
+        left and the value as the text states it at the bar's end, both wrapped; targets
+        lighter; a range's low end marked on its bar. The marks come from ``chart.chart_marks``,
+        which the DOCX image is drawn from too. Characters the fonts lack are drawn from the
+        fallback fonts, as in the text."""
+        from reportlab.graphics.shapes import Drawing, Line as PdfLine, Rect as PdfRect, String
         from reportlab.lib.colors import HexColor
 
-        size = self.theme.base_size_pt * 0.85
-        geometry = chart_geometry(chart, width, size, self.chart_measure(size))
-        d = Drawing(width, geometry["height"], initialFontName=self.fonts["body"], initialFontSize=size)
-        heading = HexColor(self.theme.heading_colour)
-        accent = HexColor(self.theme.accent_colour)
-        light = HexColor(self.theme.table_header_fill)
-        text = HexColor(self.theme.text_colour)
-        for k, line in enumerate(geometry["title"]):
-            self._string(d, 0, geometry["height"] - size * 1.1 - k * size * 1.3, line,
-                         self.fonts["heading_bold"], size * 1.05, heading, "start", "heading")
-        label_w = geometry["label_w"]
-        for (label, value, kind, caption, low), (y, bar_h, bar_w, labels, captions, low_x) in zip(
-                chart.bars, geometry["bars"]):
-            mid = y + bar_h / 2
-            for lines, x, font, anchor, role in ((labels, label_w - 8, self.fonts["body"], "end", "body"),
-                                                 (captions, label_w + bar_w + 5, self.fonts["heading"], "start", "heading")):
-                for k, line in enumerate(lines):
-                    offset = (len(lines) - 1) * size * 0.6 - k * size * 1.2
-                    self._string(d, x, mid - size * 0.35 + offset, line, font, size, text, anchor, role)
-            # A range's bar is light to its high end and solid to its low end, whatever its kind,
-            # so the two ends can be told apart; otherwise a target is light, an actual solid.
-            solid = kind == "actual" and low_x is None
-            d.add(Rect(label_w, y, max(bar_w, 0.8), bar_h, fillColor=accent if solid else light,
-                       strokeColor=accent, strokeWidth=0.8))
-            if low_x is not None:
-                d.add(Rect(label_w, y, max(low_x, 0.8), bar_h, fillColor=accent, strokeColor=accent, strokeWidth=0.8))
-        d.add(Line(label_w, geometry["bottom"], label_w, geometry["top"], strokeColor=HexColor(self.theme.muted_colour),
-                   strokeWidth=0.6))
+        from briefgen.fonts import face
+        from briefgen.render.chart import Label, Line, Rect, chart_marks, _width
+
+        marks = chart_marks(chart, self.theme, width, self.plan)
+        d = Drawing(width, marks.height, initialFontName=self.fonts["body"],
+                    initialFontSize=self.theme.base_size_pt)
+        for mark in marks.marks:
+            if isinstance(mark, Rect):
+                d.add(PdfRect(mark.x, mark.y, mark.w, mark.h, fillColor=HexColor(mark.fill),
+                              strokeColor=HexColor(mark.stroke), strokeWidth=mark.stroke_width))
+            elif isinstance(mark, Line):
+                d.add(PdfLine(mark.x1, mark.y1, mark.x2, mark.y2, strokeColor=HexColor(mark.colour),
+                              strokeWidth=mark.width))
+            elif isinstance(mark, Label):
+                x = mark.x
+                for text, path in mark.runs:
+                    d.add(String(x, mark.y, text, fontName=face(path).fontName, fontSize=mark.size,
+                                 fillColor=HexColor(mark.colour)))
+                    x += _width(((text, path),), mark.size)
         d.hAlign = "LEFT"
         return d
-
-    def chart_measure(self, size: float) -> Callable[[str, str], float]:
-        """Return ``width_of(text, role)`` for ``chart_geometry``, measured with this theme's fonts."""
-        def width_of(text: str, role: str) -> float:
-            if role == "title":
-                return self._width(text, self.fonts["heading_bold"], size * 1.05, "heading")
-            if role == "caption":
-                return self._width(text, self.fonts["heading"], size, "heading")
-            return self._width(text, self.fonts["body"], size, "body")
-        return width_of
-
-    def _runs(self, text: str, font: str, role: str) -> list[tuple[str, str]]:
-        from briefgen.fonts import segments
-
-        return [(run, self.fallback_names[f] if f else font) for run, f in segments(text, self.plan, role)]
-
-    def _width(self, text: str, font: str, size: float, role: str) -> float:
-        from reportlab.pdfbase.pdfmetrics import stringWidth
-
-        return sum(stringWidth(run, name, size) for run, name in self._runs(text, font, role))
-
-    def _string(self, drawing, x: float, y: float, text: str, font: str, size: float, colour, anchor: str,
-                role: str) -> None:
-        """Add ``text`` to ``drawing`` as one String per font run, anchored "start" or "end"."""
-        from reportlab.graphics.shapes import String
-        from reportlab.pdfbase.pdfmetrics import stringWidth
-
-        if anchor == "end":
-            x -= self._width(text, font, size, role)
-        for run, name in self._runs(text, font, role):
-            drawing.add(String(x, y, run, fontName=name, fontSize=size, fillColor=colour))
-            x += stringWidth(run, name, size)
-
-    def _fit(self, text: str, font: str, size: float, room: float, role: str) -> str:
-        return fit_text(text, lambda t: self._width(t, font, size, role), room)
-
-    def _two_lines(self, text: str, font: str, size: float, room: float) -> list[str]:
-        """Return ``text`` wrapped into at most two lines of ``room`` points, the second cut
-        with an ellipsis if the text is longer."""
-        words = text.split()
-        lines: list[str] = []
-        current = ""
-        for i, word in enumerate(words):
-            candidate = f"{current} {word}".strip()
-            if self._width(candidate, font, size, "body") <= room or not current:
-                current = candidate
-                continue
-            lines.append(self._fit(current, font, size, room, "body"))
-            current = word
-            if len(lines) == 1:
-                rest = " ".join(words[i:])
-                return [lines[0], self._fit(rest, font, size, room, "body")]
-        lines.append(self._fit(current, font, size, room, "body"))
-        return lines[:2]
 
     def logo(self) -> list:
         """Return the theme's logo as the first flowable, or nothing."""

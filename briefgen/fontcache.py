@@ -1,0 +1,172 @@
+"""Font families installed with pip (the ``fontpkg`` packages), as four static TrueType faces.
+
+The default theme's families come from ``fontpkg-noto-serif``, ``fontpkg-noto-sans`` and
+``fontpkg-source-code-pro`` (SIL Open Font License), so a plain ``pip install briefgen`` has every
+font a note needs, on any machine. Any other family installed as ``fontpkg-<name>`` can be named
+in a theme too.
+
+These packages ship *variable* fonts (one file, weight as an axis). reportlab embeds only static
+TrueType faces, and Word and LibreOffice want one file per face, so the regular (wght 400), bold
+(700), italic and bold italic faces are made once with fontTools' instancer (width 100, every other
+axis at its default) and kept in the user cache folder (``platformdirs.user_cache_dir``), under a
+name keyed by the source file's SHA-256 and the fontTools version: a new font release or a new
+fontTools makes new files, never a stale mix. Files are written to a temporary name and moved into
+place with ``os.replace``, so builds running at the same time never see half a font.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+__all__ = ["packaged_family", "static_instance", "cached", "digest", "STYLES", "cache_dir"]
+
+_RECIPE = "r2"
+"""Changes when the way faces are made changes, so cached faces made the old way are not used."""
+
+STYLES = {"regular": (400, False), "bold": (700, False), "italic": (400, True), "bold_italic": (700, True)}
+"""Face -> (weight, italic)."""
+
+
+def cache_dir() -> Path:
+    """Return the folder the instanced faces are kept in (created if missing)."""
+    from platformdirs import user_cache_dir
+
+    folder = Path(user_cache_dir("briefgen")) / "fonts"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@functools.lru_cache(maxsize=64)
+def digest(path: Path) -> str:
+    """Return the first 16 hex digits of the SHA-256 of the file at ``path`` (once per process)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()[:16]
+
+
+def packaged_family(name: str) -> tuple[str, dict[str, Path], list[str]] | None:
+    """Return ``(family name, {face: static .ttf path}, missing faces)`` for the fontpkg family
+    called ``name`` (case and spaces as ``fontpkg`` normalises them), or None if no such package
+    is installed. Faces: ``regular``, ``bold``, ``italic``, ``bold_italic``; a face the package
+    cannot give (no italic file, a weight outside its range) is listed in ``missing``.
+
+    Raises OSError if a face cannot be written to the cache or to a temporary folder.
+    """
+    try:
+        import fontpkg
+    except ImportError:
+        return None
+    try:
+        family = fontpkg.family(name)
+    except fontpkg.FontpkgError:
+        return None
+    faces: dict[str, Path] = {}
+    missing: list[str] = []
+    for face, (weight, italic) in STYLES.items():
+        style = "italic" if italic else "normal"
+        files = [f for f in family.files if f.style == style]
+        static = next((f for f in files if not f.variable and f.weight == weight), None)
+        if static is not None:
+            faces[face] = Path(static.path)
+            continue
+        variable = next((f for f in files if f.variable and f.covers(weight)), None)
+        if variable is None:
+            missing.append(face)
+            continue
+        faces[face] = static_instance(Path(variable.path), weight, italic)
+    return family.name, faces, missing
+
+
+@functools.lru_cache(maxsize=64)
+def static_instance(source: Path, weight: int, italic: bool = False) -> Path:
+    """Return a static TrueType face of the variable font ``source`` at ``weight`` (width 100,
+    other axes at their defaults), made once and cached (see the module's docstring).
+
+    Raises OSError if it can be written neither to the cache nor to a temporary folder,
+    ValueError if ``source`` is not a variable TrueType font.
+    """
+    import fontTools
+
+    key = f"{source.stem.replace('[', '-').replace(']', '').replace(',', '-')}-w{weight}-{digest(source)}-ft{fontTools.version}-{_RECIPE}"
+    return cached(f"{key}.ttf", lambda: _instance_bytes(source, weight, italic))
+
+
+def cached(name: str, make) -> Path:
+    """Return the cache file ``name``, made with ``make()`` (-> bytes) if it is not there yet.
+
+    The file is written to a temporary name and moved into place (``os.replace``), so a build
+    running at the same time sees no file or the whole file. Falls back to a per-user temporary
+    folder when the cache folder cannot be written. Raises OSError if neither can be.
+    """
+    try:
+        folder = cache_dir()
+    except OSError:
+        folder = Path(tempfile.gettempdir()) / f"briefgen-fonts-{os.getuid() if hasattr(os, 'getuid') else 0}"
+        folder.mkdir(parents=True, exist_ok=True)
+    target = folder / name
+    if target.is_file() and target.stat().st_size > 0:
+        return target
+    data = make()
+    fd, temp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".ttf")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(temp, 0o644)  # mkstemp makes it private; a shared cache folder wants it readable
+        os.replace(temp, target)  # atomic: a concurrent build sees the old state or the whole file
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        raise
+    return target
+
+
+def _instance_bytes(source: Path, weight: int, italic: bool) -> bytes:
+    import io
+
+    from fontTools.ttLib import TTFont, TTLibError
+    from fontTools.varLib import instancer
+
+    try:
+        font = TTFont(str(source))
+    except TTLibError as e:
+        raise ValueError(f"{source.name} is not a TrueType font ({e})") from None
+    if "fvar" not in font:
+        raise ValueError(f"{source.name} is not a variable font")
+    location = {}
+    for axis in font["fvar"].axes:
+        if axis.axisTag == "wght":
+            location["wght"] = max(axis.minValue, min(axis.maxValue, weight))
+        elif axis.axisTag == "wdth":
+            location["wdth"] = max(axis.minValue, min(axis.maxValue, 100))
+        else:
+            location[axis.axisTag] = axis.defaultValue
+    static = instancer.instantiateVariableFont(font, location, updateFontNames="STAT" in font)
+    if weight >= 700:  # the style bits Word and LibreOffice match faces by
+        static["OS/2"].usWeightClass = 700
+        static["OS/2"].fsSelection = (static["OS/2"].fsSelection | (1 << 5)) & ~(1 << 6)
+        static["head"].macStyle |= 1
+    # The names Word, LibreOffice and reportlab match faces by, set whether or not the font has
+    # a STAT table for the instancer to name it from: family "Noto Serif", style "Bold Italic".
+    names = static["name"]
+    family = names.getDebugName(16) or names.getDebugName(1) or source.stem.split("[")[0]
+    style = {(False, False): "Regular", (True, False): "Bold", (False, True): "Italic",
+             (True, True): "Bold Italic"}[(weight >= 700, italic)]
+    for name_id in (16, 17):
+        names.removeNames(nameID=name_id)
+    for name_id, value in ((1, family), (2, style), (4, f"{family} {style}"),
+                           (6, f"{family}-{style}".replace(" ", ""))):
+        names.setName(value, name_id, 3, 1, 0x409)
+    if italic:
+        static["OS/2"].fsSelection = (static["OS/2"].fsSelection | 1) & ~(1 << 6)
+        static["head"].macStyle |= 2
+    out = io.BytesIO()
+    static.save(out)
+    return out.getvalue()
