@@ -114,7 +114,7 @@ def test_the_chart_fits_the_text_width_and_has_alt_text(note):
     for shape in shapes:
         assert shape.width <= text_width
         descr = shape._inline.docPr.get("descr")
-        assert descr and "USD 2 billion" in descr
+        assert descr and "USD 2 billion" in descr.replace("\xa0", " ")
 
 
 def test_package_properties_say_briefgen_and_current_word(note):

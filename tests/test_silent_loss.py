@@ -581,7 +581,7 @@ def test_no_broken_template_is_reported_as_a_bug(tmp_path, name):
 def _ttf() -> bytes:
     from briefgen.theme import resolve_family
 
-    return Path(resolve_family("DejaVu Sans").regular).read_bytes()
+    return Path(resolve_family("Noto Sans").regular).read_bytes()
 
 
 BROKEN_THEMES = {
