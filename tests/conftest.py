@@ -23,6 +23,13 @@ def printed(text: str) -> str:
     return squash(text.replace("'", "’"))
 
 
+def straight(text: str) -> str:
+    """Return ``text`` with curly quotation marks and apostrophes made straight, whitespace
+    squashed: how a fact's text compares with what the note prints, whatever the quote style of
+    its language (markdown-it's smart quotes turn the facts' straight quotes curly)."""
+    return squash(text.translate(str.maketrans("‘’‚“”„«»", "\'\'\'\"\"\"\"\"")))
+
+
 def squash(text: str) -> str:
     """Return ``text`` with every run of whitespace as one space (line wraps differ by format)."""
     return re.sub(r"\s+", " ", text).strip()
