@@ -608,3 +608,26 @@ def test_no_broken_theme_or_font_is_reported_as_a_bug(tmp_path, name):
     assert result.exit_code == 2, result.stderr
     assert "unexpected failure" not in result.stderr and f"{theme}:" in result.stderr
     assert not out.exists()
+
+
+def test_export_flattens_a_chain_of_user_templates_with_super_and_set(tmp_path):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "house-base.md.j2").write_text(
+        '{% extends "base.md.j2" %}\n{% block purpose %}\n{{ super() }}\nHouse addition.\n\n{% endblock %}\n',
+        encoding="utf-8")
+    (mine / "house.md.j2").write_text(
+        '{#- my house note -#}\n{% extends "house-base.md.j2" %}\n{% set extra = "X" %}\n'
+        "{% block footer %}{{ note.sender }} {{ extra }}{% endblock %}\n"
+        "{% block purpose %}{{ super() }}Child addition.\n\n{% endblock %}\n", encoding="utf-8")
+    from briefgen.templates import flatten_template
+
+    flat, chain = flatten_template("house", (mine,))
+    assert [e.path.name for e in chain] == ["house.md.j2", "house-base.md.j2", "base.md.j2"]
+    assert flat.startswith("{#- my house note -#}") and "super()" not in flat
+    (tmp_path / "flat").mkdir()
+    (tmp_path / "flat" / "house.md.j2").write_text(flat, encoding="utf-8")
+    chained, a = build_md(tmp_path / "a", mine, "house")
+    flattened, b = build_md(tmp_path / "b", tmp_path / "flat", "house")
+    assert chained.exit_code == 0 and flattened.exit_code == 0
+    assert a == b and "House addition.\n\nChild addition." in a
