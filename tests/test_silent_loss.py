@@ -64,6 +64,7 @@ def test_the_line_break_rule_leaves_author_whitespace_control_alone():
     assert keep_line_breaks("a\n{%- endif %}\n") == "a\n{%- endif %}\n"
     assert keep_line_breaks("{{ v }}{# c #}\n") == "{{ v }}{# c +#}\n"
     assert keep_line_breaks('{{ "%}" }} {% if x %}\n') == '{{ "%}" }} {% if x +%}\n'
+    assert keep_line_breaks("a {% if x %}\r\nb\r\n{% endif %}\r\n") == "a {% if x +%}\nb\n{% endif %}\n"  # CRLF
 
 
 def test_text_outside_blocks_in_a_child_template_is_an_error_naming_its_line(tmp_path):
