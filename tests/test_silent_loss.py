@@ -190,6 +190,8 @@ def test_a_comment_after_plain_text_is_an_error_with_the_hint_to_quote(tmp_path)
     err = _refused(tmp_path, facts)
     assert "f.yaml:32:15: areas[0].points[0].text: the text stops before '#1 partner'" in err
     assert '"Azerbaijan ranks Pakistan as its #1 partner"' in err
+    one_word = _facts(tmp_path, MINIMAL.replace("    title: Trade and commerce", "    title: Trade #1"), "g.yaml")
+    assert "g.yaml:29:12: areas[0].title: the text stops before '#1'" in _refused(tmp_path, one_word)
 
 
 def test_a_quoted_text_with_a_hash_and_a_one_word_value_with_a_comment_are_fine(tmp_path):
