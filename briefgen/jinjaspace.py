@@ -30,6 +30,8 @@ def keep_line_breaks(source: str) -> str:
     lex is returned unchanged (the compiler reports the syntax error with its line)."""
     import jinja2
 
+    # Jinja reads \r\n and \r as \n anyway; reading them so here keeps offsets comparable.
+    source = source.replace("\r\n", "\n").replace("\r", "\n")
     lexer = _plain_environment().lexer
     inserts: list[int] = []
     pos = 0
@@ -52,7 +54,7 @@ def keep_line_breaks(source: str) -> str:
             elif kind in _ENDS and text_on_line:
                 end = _ENDS[kind]
                 if (value.endswith(end) and not value.endswith(("-" + end, "+" + end))
-                        and source.startswith(("\n", "\r\n"), pos)):
+                        and source.startswith("\n", pos)):
                     inserts.append(pos - len(end))
     except jinja2.TemplateSyntaxError:
         return source

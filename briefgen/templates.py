@@ -185,6 +185,18 @@ def _block_spans(source: str, shown: str) -> list[_BlockSpan]:
 _SUPER = re.compile(r"\{\{-?\s*super\(\)\s*-?\}\}")
 
 
+def _as_printed(text: str, source: str, spans: list[_BlockSpan], block: str) -> str:
+    """Return a block's body ``text`` as Jinja prints it through ``super()``: without the line
+    break its opening tag's ``trim_blocks`` (or all the space its ``-%}``) removes."""
+    span = next(b for b in spans if b.name == block)
+    tag = source[span.open_start:span.body_start]
+    if tag.endswith("-%}"):
+        return text.lstrip()
+    if not tag.endswith("+%}") and text.startswith(("\n", "\r\n")):
+        return text.split("\n", 1)[1]
+    return text
+
+
 def flatten_template(name: str, template_dirs=()) -> tuple[str, list[TemplateEntry]]:
     """Return (source, chain): template ``name`` with every template it extends merged into one
     file that extends nothing, and the chain of files it was made from (``name`` first).
@@ -238,7 +250,7 @@ def flatten_template(name: str, template_dirs=()) -> tuple[str, list[TemplateEnt
         if "super(" in text:
             parent = definition(block, i + 1)
             if parent is not None:
-                text = _SUPER.sub(lambda _: body(parent, block), text)
+                text = _SUPER.sub(lambda _: _as_printed(body(parent, block), sources[parent], spans[parent], block), text)
             if "super(" in text:
                 raise TemplateError(f"the block {block!r} calls super() in a way that cannot be flattened",
                                     path=str(chain[i].path), hint="export it with --no-flatten")

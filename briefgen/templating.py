@@ -228,6 +228,9 @@ def resolve_template(
     if candidate.suffix or "/" in name or "\\" in name:
         if candidate.is_file():
             return [(candidate.absolute().parent, "--template"), *search_path], candidate.name
+        if candidate.exists() and ("/" in name or "\\" in name):
+            raise TemplateError("the template is not a regular file (a device, pipe or socket)", path=name,
+                                hint="a template must be an ordinary file")
         if "/" in name or "\\" in name:
             raise TemplateError("no such template file", path=name, hint="check the path")
     if not name.endswith(TEMPLATE_SUFFIX):

@@ -284,14 +284,17 @@ class _Converter:
 
 
     def _comment_after_text(self, node, where: PathKey) -> None:
-        """Report a plain (unquoted) text followed by `` #`` on its last line: YAML reads the
+        """Report a plain (unquoted) text of several words followed by `` #`` on its last line,
+        or any plain value followed by `` #`` and a character (``Energy #1``): YAML reads the
         rest of the line as a comment, so "ranks Pakistan as its #1 partner" would end at "its"."""
         line = node.end_mark.line
-        if line >= len(self.lines) or not any(c.isspace() for c in node.value):
+        if line >= len(self.lines):
             return
         rest = self.lines[line][node.end_mark.column:]
         if not re.match(r"[ \t]+#", rest):
             return
+        if not any(c.isspace() for c in node.value) and not re.match(r"[ \t]+#[^\s#]", rest):
+            return  # "kind: target  # as stated": a word, then a comment; "#1" after a word is text
         comment = rest.strip()
         value = node.value if len(node.value) <= 50 else "…" + node.value[-40:]
         self._problem(

@@ -64,6 +64,7 @@ def test_the_line_break_rule_leaves_author_whitespace_control_alone():
     assert keep_line_breaks("a\n{%- endif %}\n") == "a\n{%- endif %}\n"
     assert keep_line_breaks("{{ v }}{# c #}\n") == "{{ v }}{# c +#}\n"
     assert keep_line_breaks('{{ "%}" }} {% if x %}\n') == '{{ "%}" }} {% if x +%}\n'
+    assert keep_line_breaks("a {% if x %}\r\nb\r\n{% endif %}\r\n") == "a {% if x +%}\nb\n{% endif %}\n"  # CRLF
 
 
 def test_text_outside_blocks_in_a_child_template_is_an_error_naming_its_line(tmp_path):
@@ -189,6 +190,8 @@ def test_a_comment_after_plain_text_is_an_error_with_the_hint_to_quote(tmp_path)
     err = _refused(tmp_path, facts)
     assert "f.yaml:32:15: areas[0].points[0].text: the text stops before '#1 partner'" in err
     assert '"Azerbaijan ranks Pakistan as its #1 partner"' in err
+    one_word = _facts(tmp_path, MINIMAL.replace("    title: Trade and commerce", "    title: Trade #1"), "g.yaml")
+    assert "g.yaml:29:12: areas[0].title: the text stops before '#1'" in _refused(tmp_path, one_word)
 
 
 def test_a_quoted_text_with_a_hash_and_a_one_word_value_with_a_comment_are_fine(tmp_path):
@@ -608,3 +611,26 @@ def test_no_broken_theme_or_font_is_reported_as_a_bug(tmp_path, name):
     assert result.exit_code == 2, result.stderr
     assert "unexpected failure" not in result.stderr and f"{theme}:" in result.stderr
     assert not out.exists()
+
+
+def test_export_flattens_a_chain_of_user_templates_with_super_and_set(tmp_path):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "house-base.md.j2").write_text(
+        '{% extends "base.md.j2" %}\n{% block purpose %}\n{{ super() }}\nHouse addition.\n\n{% endblock %}\n',
+        encoding="utf-8")
+    (mine / "house.md.j2").write_text(
+        '{#- my house note -#}\n{% extends "house-base.md.j2" %}\n{% set extra = "X" %}\n'
+        "{% block footer %}{{ note.sender }} {{ extra }}{% endblock %}\n"
+        "{% block purpose %}{{ super() }}Child addition.\n\n{% endblock %}\n", encoding="utf-8")
+    from briefgen.templates import flatten_template
+
+    flat, chain = flatten_template("house", (mine,))
+    assert [e.path.name for e in chain] == ["house.md.j2", "house-base.md.j2", "base.md.j2"]
+    assert flat.startswith("{#- my house note -#}") and "super()" not in flat
+    (tmp_path / "flat").mkdir()
+    (tmp_path / "flat" / "house.md.j2").write_text(flat, encoding="utf-8")
+    chained, a = build_md(tmp_path / "a", mine, "house")
+    flattened, b = build_md(tmp_path / "b", tmp_path / "flat", "house")
+    assert chained.exit_code == 0 and flattened.exit_code == 0
+    assert a == b and "House addition.\n\nChild addition." in a
