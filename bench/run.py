@@ -139,10 +139,13 @@ def cold(work: Path, rounds: int) -> dict[str, dict]:
         walls = [s[0] for s in samples[name]]
         ratio_floor = [a[0] / b[0] for a, b in zip(samples[name], samples[floor])]
         ratio_pass = [a[0] / b[0] for a, b in zip(samples[name], samples[names[0]])]
+        cpu_floor = [a[1] / b[1] for a, b in zip(samples[name], samples[floor])]
+        cpu_pass = [a[1] / max(b[1], 1e-3) for a, b in zip(samples[name], samples[names[0]])]
         result[name] = {
             "wall": stats(walls), "cpu": statistics.median(s[1] for s in samples[name]),
             "rss": max(s[2] for s in samples[name]),
             "x_floor": statistics.median(ratio_floor), "x_pass": statistics.median(ratio_pass),
+            "cpu_x_floor": statistics.median(cpu_floor), "cpu_x_pass": statistics.median(cpu_pass),
             "content": str(content),
         }
     return result
@@ -256,15 +259,19 @@ def main() -> int:
         rates = batched["rates"]
 
     print(f"## Cold: whole process, {args.rounds} interleaved rounds\n")
-    print("| what | wall min / median / max | × floor | × `pass` | CPU | peak RSS |")
+    print("Ratios are medians of the ratios paired within each round; CPU (user + system) ratios "
+          "hold when other jobs share the machine, wall-clock ratios only on an idle one.\n")
+    print("| what | wall min / median / max | CPU | × floor (CPU / wall) | × `pass` (CPU / wall) | peak RSS |")
     print("| --- | --- | --- | --- | --- | --- |")
     for name, r in coldr.items():
         lo, mid, hi = r["wall"]
-        print(f"| {name} | {lo:.2f} / **{mid:.2f}** / {hi:.2f} s | {r['x_floor']:.1f}× | {r['x_pass']:.1f}× "
-              f"| {r['cpu']:.2f} s | {r['rss']:.0f} MiB |")
+        print(f"| {name} | {lo:.2f} / **{mid:.2f}** / {hi:.2f} s | {r['cpu']:.2f} s "
+              f"| {r['cpu_x_floor']:.1f}× / {r['x_floor']:.1f}× | {r['cpu_x_pass']:.1f}× / {r['x_pass']:.1f}× "
+              f"| {r['rss']:.0f} MiB |")
 
     print(f"\n## Warm: per note in one process, median of {args.warm_runs} after a discarded first\n")
-    print("| stage | ms |\n| --- | --- |")
+    print("CPU time of this process (on an idle machine the same as the wait).\n")
+    print("| stage | CPU ms |\n| --- | --- |")
     for stage in ("load", "text check", "template", "pdf", "docx", "build"):
         label = {"build": "whole `build()` (pdf+docx, files written)", "text check": "font coverage check (both passes)",
                  "template": "template + Markdown parse"}.get(stage, stage)
@@ -295,8 +302,10 @@ def main() -> int:
     growth = areas[-1]["build"] / areas[0]["build"]
     rss = max(coldr[k]["rss"] for k in coldr if k.startswith("briefgen `"))
     targets = [
-        ("cold `build --format pdf,docx` ≤ 1.5 × floor", f"{both['x_floor']:.1f}×", both["x_floor"] <= 1.5),
-        ("`--help` ≤ 5 × `python -c pass`", f"{helps['x_pass']:.1f}×", helps["x_pass"] <= 5),
+        ("cold `build --format pdf,docx` ≤ 1.5 × floor (CPU)", f"{both['cpu_x_floor']:.1f}× (wall {both['x_floor']:.1f}×)",
+         both["cpu_x_floor"] <= 1.5),
+        ("`--help` ≤ 5 × `python -c pass` (CPU)", f"{helps['cpu_x_pass']:.1f}× (wall {helps['x_pass']:.1f}×)",
+         helps["cpu_x_pass"] <= 5),
         ("warm PDF ≤ 1.5 × reportlab alone", f"{bundled['pdf']:.0f} / {base['reportlab']:.0f} ms = "
          f"{bundled['pdf'] / base['reportlab']:.1f}×", bundled["pdf"] <= 1.5 * base["reportlab"]),
     ]

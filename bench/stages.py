@@ -3,7 +3,7 @@
 ``python bench/stages.py RUNS FACTS [FACTS ...]`` builds each facts file RUNS+1 times in this
 process (the first run discarded: imports, fonts, caches), timing each stage of
 ``briefgen.pipeline.build`` separately, and prints one JSON object per file: the median
-milliseconds of each stage, the PDF's page count and this process's peak RSS.
+CPU milliseconds (time.process_time) of each stage, the PDF's page count and this process's peak RSS.
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ def stages(facts_path: Path, runs: int) -> dict:
     times: dict[str, list[float]] = {}
 
     def timed(name, fn):
-        start = time.perf_counter()
+        start = time.process_time()
         value = fn()
-        times.setdefault(name, []).append(time.perf_counter() - start)
+        times.setdefault(name, []).append(time.process_time() - start)
         return value
 
     with tempfile.TemporaryDirectory() as out:
