@@ -398,4 +398,4 @@ def test_body_lines_are_of_a_readable_length(built):
         # lines of running paragraphs: followed by another line of the same paragraph
         lines += [line for line, after in zip(text, text[1:]) if len(line) > 40 and after[:1].islower()]
     assert len(lines) > 20
-    assert 60 <= statistics.median(len(line) for line in lines) <= 80
+    assert 62 <= statistics.median(len(line) for line in lines) <= 76

@@ -124,7 +124,7 @@ def test_a_theme_file_sets_page_size_margins_colours_and_logo(tmp_path):
         encoding="utf-8",
     )
     theme = load_theme(theme_file)
-    assert theme.margins_mm == (30, 28, 22, 25)
+    assert theme.margins_mm == (30, 35, 22, 25)
     result = build(BUNDLED, tmp_path / "out", theme=theme, date=DATE)
     pdf, word = result.outputs
     page = PdfReader(pdf).pages[0]
