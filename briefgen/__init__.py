@@ -3,8 +3,8 @@
 The pipeline (see ``briefgen.pipeline``) is facts file -> validated ``FactsFile`` -> Jinja template
 -> Markdown-flavoured text -> ``Document`` model -> PDF (reportlab) and DOCX (python-docx).
 
-This module stays light on purpose: ``import briefgen`` must not import reportlab, python-docx or
-matplotlib, so the CLI starts quickly.
+This module stays light on purpose: ``import briefgen`` must not import reportlab, python-docx,
+pydantic or Jinja, so the CLI starts quickly.
 """
 
 __version__ = "0.1.0"
