@@ -34,6 +34,11 @@ def _err(message: str) -> None:
     click.echo(message, err=True)
 
 
+def _notice(message: str) -> None:
+    """Print a note the library passes up while it works (e.g. fonts being made on first use)."""
+    _err(f"note: {message}")
+
+
 def _printable(text: str, keep: str = "") -> str:
     """Return ``text`` with control characters (but those in ``keep``) shown as ``\\x1b``-style
     escapes, so a file name or template from elsewhere cannot drive the user's terminal."""
@@ -181,7 +186,8 @@ class _Builder:
         from briefgen.themefile import default_theme, load_theme
 
         try:
-            theme = load_theme(self.theme_path) if self.theme_path else default_theme()
+            theme = (load_theme(self.theme_path, notify=_notice) if self.theme_path
+                     else default_theme(notify=_notice))
         except BriefgenError as e:
             _report(e)
             return e.exit_code
@@ -464,7 +470,8 @@ def distribute(obj: _Context, facts: Path, recipients_path: Path, out_dir: Path 
     progress_bar = _ProgressBar("rendering copies")
     try:
         with progress_bar:
-            outcome = run(facts, recipients_path, out_dir, options, progress_start=progress_bar.start)
+            outcome = run(facts, recipients_path, out_dir, options, progress_start=progress_bar.start,
+                          notify=_notice)
     except BriefgenError as e:
         _report(e)
         sys.exit(e.exit_code)
