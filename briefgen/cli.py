@@ -41,6 +41,11 @@ def _out(text: str) -> None:
     click.echo(_printable(text))
 
 
+def _notice(message: str) -> None:
+    """Print a note the library passes up while it works (e.g. fonts being made on first use)."""
+    _err(f"note: {message}")
+
+
 def _printable(text: str, keep: str = "") -> str:
     """Return ``text`` with control and format characters (but those in ``keep``) shown as
     ``\\x1b``-style escapes, so a file name, key or value from elsewhere cannot drive the user's
@@ -239,7 +244,8 @@ class _Builder:
         if self._theme is None:
             from briefgen.themefile import default_theme, load_theme
 
-            self._theme = load_theme(self.theme_path) if self.theme_path else default_theme()
+            self._theme = (load_theme(self.theme_path, notify=_notice) if self.theme_path
+                           else default_theme(notify=_notice))
         return self._theme
 
     def __getstate__(self) -> dict:
@@ -599,7 +605,8 @@ def distribute(obj: _Context, facts: Path, recipients_path: Path, out_dir: Path 
     progress_bar = _ProgressBar("rendering copies")
     try:
         with progress_bar:
-            outcome = run(facts, recipients_path, out_dir, options, progress_start=progress_bar.start)
+            outcome = run(facts, recipients_path, out_dir, options, progress_start=progress_bar.start,
+                          notify=_notice)
     except BriefgenError as e:
         _report(e)
         sys.exit(e.exit_code)

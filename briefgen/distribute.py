@@ -457,9 +457,12 @@ class Options:
     jobs: int = 1
 
 
-def prepare(facts_path: Path, recipients_path: Path, options: Options):
+def prepare(facts_path: Path, recipients_path: Path, options: Options,
+            notify: Callable[[str], None] | None = None):
     """Load, check and compose everything before a single file is written; return
-    (recipients, document, master, theme, copies, reserve, templates, warnings).
+    (recipients, document, master, theme, copies, reserve, templates, warnings). ``notify`` is
+    called with a one-line message before font faces are made for the first time on this
+    machine (see ``themefile.load_theme``).
 
     Raises FactsError, RecipientsError, TemplateError, MarkupError, ThemeError, RenderError,
     with every problem of the recipients file at once.
@@ -473,7 +476,8 @@ def prepare(facts_path: Path, recipients_path: Path, options: Options):
     from briefgen.themefile import default_theme, load_theme
 
     recipients = load_recipients(recipients_path, require_email=options.require_email)
-    theme = load_theme(options.theme_path) if options.theme_path else default_theme()
+    theme = (load_theme(options.theme_path, notify=notify) if options.theme_path
+             else default_theme(notify=notify))
     facts = load_facts(facts_path)
     search_path = [folder for folder, _ in template_search_path(options.template_dirs, facts_path)]
     warnings = check_facts_text(facts, theme, facts_path, missing=options.missing_glyphs)
@@ -500,9 +504,11 @@ def _text_search_path(search_path: list[Path], template: str | None) -> list[Pat
 
 
 def distribute(facts_path: Path, recipients_path: Path, out_dir: Path, options: Options,
-               progress_start: Callable[[int], Callable[[CopyResult], None]] | None = None) -> DistributionResult:
+               progress_start: Callable[[int], Callable[[CopyResult], None]] | None = None,
+               notify: Callable[[str], None] | None = None) -> DistributionResult:
     """Write the master copy and every recipient's copy of ``facts_path`` into ``out_dir``,
-    then the ``.eml`` messages (``options.eml``) and the manifest.
+    then the ``.eml`` messages (``options.eml``) and the manifest. ``notify(message)`` is called
+    before font faces are made for the first time on this machine.
 
     Everything is checked before anything is written (raises as ``prepare`` does). A copy that
     fails to render or write is reported in the result and the others still go; the manifest
@@ -513,7 +519,7 @@ def distribute(facts_path: Path, recipients_path: Path, out_dir: Path, options: 
     from briefgen.output import ensure_folder
 
     recipients, document, master, theme, copies, reserve, templates, warnings = prepare(
-        facts_path, recipients_path, options)
+        facts_path, recipients_path, options, notify)
     if options.eml:
         # The e-mail templates are tried on every recipient before anything is written, so a
         # broken subject or body is exit 2 with no file left behind, like a broken stamp.

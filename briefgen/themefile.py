@@ -142,8 +142,10 @@ def _merged(base: dict, override: dict) -> dict:
     return result
 
 
-def parse_theme(path: Path):
-    """Return the ``Theme`` described by the YAML file at ``path``.
+def parse_theme(path: Path, notify=None):
+    """Return the ``Theme`` described by the YAML file at ``path``. ``notify(message: str)``, if
+    given, is called once before font faces are made for the first time on this machine (see
+    ``fontcache.prepare``), a step of several seconds.
 
     Raises FactsError (the caller re-badges it as ThemeError) for YAML, schema or file problems.
     """
@@ -261,6 +263,8 @@ def parse_theme(path: Path):
             if isinstance(item, str):
                 locate(Path(item), ("fallback_fonts", i))
         raise FactsError(problems=sorted(problems, key=lambda p: (p.line or 0, p.column or 0)))
+    _prepare_fonts([name for role in ("body", "heading", "mono")
+                    if isinstance(name := getattr(spec.fonts, role), str)], notify)
     fonts = {role: family(getattr(spec.fonts, role), role) for role in ("body", "heading", "mono")}
     fallbacks = tuple(p for i, f in enumerate(spec.fallback_fonts) if (p := locate(f, ("fallback_fonts", i))))
     logo = locate(spec.logo, ("logo",), "image") if spec.logo else None
@@ -294,21 +298,34 @@ def parse_theme(path: Path):
     )
 
 
-def default_theme() -> Theme:
-    """Return the built-in theme (``briefgen/themes/default.yaml``): A4, DejaVu Serif body,
-    DejaVu Sans headings, navy accents."""
-    return load_theme(DEFAULT_THEME_FILE)
+def _prepare_fonts(names: list[str], notify) -> None:
+    """Make the faces the families ``names`` lack, all at once and in parallel, before they are
+    resolved one by one. A failure is left for ``resolve_family`` to report against its field."""
+    from briefgen.fontcache import prepare
+
+    try:
+        prepare(names, notify)
+    except (OSError, ValueError):
+        pass
 
 
-def load_theme(path: str | Path) -> Theme:
+def default_theme(*, notify=None) -> Theme:
+    """Return the built-in theme (``briefgen/themes/default.yaml``): A4, Noto Serif body, Noto
+    Sans headings, navy accents. ``notify`` as for ``load_theme``."""
+    return load_theme(DEFAULT_THEME_FILE, notify=notify)
+
+
+def load_theme(path: str | Path, *, notify=None) -> Theme:
     """Return the theme in the YAML file at ``path``; fields it leaves out keep the built-in
     values. Relative font and logo paths are relative to the theme file's folder.
+    ``notify(message: str)``, if given, is called once before font faces are made for the first
+    time on this machine (several seconds; the CLI prints it as a note).
 
     Raises ThemeError listing every problem (file:line, field) at once.
     """
     from briefgen.errors import FactsError
 
     try:
-        return parse_theme(Path(path))
+        return parse_theme(Path(path), notify)
     except FactsError as e:  # the YAML layer reports with FactsError; re-badge it
         raise ThemeError(problems=e.problems) from None
