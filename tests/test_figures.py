@@ -336,6 +336,11 @@ def test_chart_geometry_wraps_instead_of_running_off():
         assert all(measure(line) * size * 0.6 <= geometry["label_w"] - 8 for line in labels)
         assert all(geometry["label_w"] + bar_w + 5 + measure(line) * size * 0.6 <= width for line in captions)
     assert geometry["bars"][1][5] == pytest.approx(geometry["bars"][1][2] * 2 / 5)
+    # Every word is kept, however many lines it takes: a label is a fact, never cut.
+    (_, _, _, labels, captions, _), _ = geometry["bars"]
+    assert " ".join(labels) == " ".join(("a " * 40).split())
+    assert " ".join(captions) == " ".join(long.split())
+    assert " ".join(geometry["title"]) == " ".join(long.split())
 
 
 # --- three kinds of article, three templates, two formats -----------------------------------------

@@ -59,7 +59,7 @@ def test_both_formats_carry_the_references(tmp_path):
     text = pdf_text(pdf)
     assert SOURCE_NOTES_TITLE in text
     assert "Paragraph 7: “one LNG cargo per month”" in text
-    assert re.search(r"at the time of the visit\.\s?2,3", text)
+    assert re.search(r"at the time of writing\.\s?2,3", text)
     document = docx.Document(str(docx_path))
     raised = [run.text for p in document.paragraphs for run in p.runs if run.font.superscript]
     assert raised[:5] == ["1", "2,3", "4", "5,6", "7,8,9"]

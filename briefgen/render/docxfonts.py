@@ -57,7 +57,13 @@ def _subset(path: Path, codepoints: frozenset[int]) -> bytes:
 
 
 def _make_subset(path: Path, codepoints: frozenset[int]) -> bytes:
+    import logging
+
     from fontTools import subset
+
+    # Tables the subsetter does not know (FFTM, a FontForge timestamp, and the like) are dropped,
+    # which is right for an embedded face; it says so as a warning on the user's terminal.
+    logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
 
     options = subset.Options()
     options.name_IDs = ["*"]

@@ -561,7 +561,9 @@ def _styles(theme: Theme, fonts: dict[str, str], lang: str = "en") -> dict:
         )
 
     # Narrow columns (table cells, definition terms) break long words at the dictionary's
-    # hyphenation points, or at their own hyphens, before reportlab splits them anywhere.
+    # hyphenation points, or at their own hyphens, before reportlab splits them anywhere. Not
+    # right-aligned cells: they hold values ("15 MoUs and agreements"), read whole; their column is
+    # at least as wide as their longest word.
     narrow = {"hyphenationLang": hyphenator(lang), "embeddedHyphenation": 1, "hyphenationMinWordLength": 6}
     return {
         "body": body,
@@ -571,9 +573,9 @@ def _styles(theme: Theme, fonts: dict[str, str], lang: str = "en") -> dict:
         "h4": head("Heading3", 1.0, size * 0.8, size * 0.3),
         "item": ParagraphStyle("Item", parent=body, spaceAfter=size * 0.3),
         "cell": ParagraphStyle("Cell", parent=body, fontSize=size * 0.92, leading=size * 0.92 * 1.3, spaceAfter=0, **narrow),
-        "cell_right": ParagraphStyle("CellRight", parent=body, fontSize=size * 0.92, leading=size * 0.92 * 1.3, spaceAfter=0, alignment=TA_RIGHT, **narrow),
+        "cell_right": ParagraphStyle("CellRight", parent=body, fontSize=size * 0.92, leading=size * 0.92 * 1.3, spaceAfter=0, alignment=TA_RIGHT),
         "head_cell": ParagraphStyle("HeadCell", parent=body, fontName=fonts["heading_bold"], fontSize=size * 0.88, leading=size * 0.88 * 1.3, textColor=heading, spaceAfter=0, **narrow),
-        "head_cell_right": ParagraphStyle("HeadCellRight", parent=body, fontName=fonts["heading_bold"], fontSize=size * 0.88, leading=size * 0.88 * 1.3, textColor=heading, spaceAfter=0, alignment=TA_RIGHT, **narrow),
+        "head_cell_right": ParagraphStyle("HeadCellRight", parent=body, fontName=fonts["heading_bold"], fontSize=size * 0.88, leading=size * 0.88 * 1.3, textColor=heading, spaceAfter=0, alignment=TA_RIGHT),
         "term": ParagraphStyle("Term", parent=body, fontName=fonts["heading_bold"], fontSize=size * 0.9, textColor=muted, spaceAfter=0, **narrow),
         "definition": ParagraphStyle("Definition", parent=body, spaceAfter=0),
         "quote": ParagraphStyle("Quote", parent=body, fontName=fonts["body_italic"], spaceAfter=size * 0.3),
@@ -945,28 +947,29 @@ def _in_heading_chain(parts: list, i: int) -> bool:
     )
 
 
-CHART_MAX_LINES = 4
-"""Most lines of a chart label or value caption; longer text is cut with an ellipsis."""
-
-
-def wrap_lines(text: str, width_of: Callable[[str], float], room: float, max_lines: int) -> list[str]:
-    """Return ``text`` wrapped at spaces into lines ``width_of`` at most ``room`` points, at most
-    ``max_lines`` of them (the last cut with an ellipsis if text remains). A word wider than
-    ``room`` is cut with an ellipsis."""
-    words = text.split()
+def wrap_lines(text: str, width_of: Callable[[str], float], room: float) -> list[str]:
+    """Return ``text`` wrapped at spaces into lines ``width_of`` at most ``room`` points, every
+    word kept: a chart's label or caption is a fact and is never cut. A word wider than ``room``
+    is broken between characters. Chart texts are at most ``markup.MAX_CHART_TEXT`` characters,
+    so the lines are few."""
     lines: list[str] = []
     current = ""
-    for i, word in enumerate(words):
+    for word in text.split():
         candidate = f"{current} {word}".strip()
-        if width_of(candidate) <= room or not current:
+        if width_of(candidate) <= room:
             current = candidate
             continue
-        lines.append(fit_text(current, width_of, room))
+        if current:
+            lines.append(current)
         current = word
-        if len(lines) == max_lines - 1:
-            return [*lines, fit_text(" ".join(words[i:]), width_of, room)]
+        while width_of(current) > room and len(current) > 1:
+            cut = len(current) - 1
+            while cut > 1 and width_of(current[:cut]) > room:
+                cut -= 1
+            lines.append(current[:cut])
+            current = current[cut:]
     if current or not lines:
-        lines.append(fit_text(current, width_of, room))
+        lines.append(current)
     return lines
 
 
@@ -976,7 +979,7 @@ def chart_geometry(chart: Chart, width: float, size: float,
 
     ``width_of(text, role)`` measures text in points for role "title" (bold, 1.05 × size),
     "label" or "caption"; without it, 0.6 × size per character. Titles, labels and captions wrap
-    (at most ``CHART_MAX_LINES`` lines for labels and captions) instead of running off the page.
+    in full (never cut) instead of running off the page; the chart grows taller.
     Keys: ``height`` (points), ``title`` (lines), ``label_w``, ``plot_w`` and ``caption_w``
     (column widths), ``top`` and ``bottom`` of the bars, and ``bars``: (y, bar height, bar
     width, label lines, caption lines, low end's x offset or None) per bar, bottom-up
@@ -987,12 +990,12 @@ def chart_geometry(chart: Chart, width: float, size: float,
     label_w = width * 0.32
     caption_w = width * 0.26
     plot_w = width - label_w - caption_w - 5
-    title = wrap_lines(chart.title, lambda t: measure(t, "title"), width, 3) if chart.title else []
+    title = wrap_lines(chart.title, lambda t: measure(t, "title"), width) if chart.title else []
     title_h = size * 1.2 + len(title) * size * 1.3 if title else size * 0.8
     rows = []
     for label, _, _, caption, _ in chart.bars:
-        label_lines = wrap_lines(label, lambda t: measure(t, "label"), label_w - 8, CHART_MAX_LINES)
-        caption_lines = wrap_lines(caption, lambda t: measure(t, "caption"), caption_w - 2, CHART_MAX_LINES)
+        label_lines = wrap_lines(label, lambda t: measure(t, "label"), label_w - 8)
+        caption_lines = wrap_lines(caption, lambda t: measure(t, "caption"), caption_w - 2)
         rows.append((label_lines, caption_lines))
     gap = size * 1.1
     heights = [max(size * 1.9, line_h * max(len(a), len(b)) + size * 0.5) for a, b in rows]
