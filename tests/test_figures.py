@@ -324,7 +324,7 @@ def test_chart_captions_state_qualifiers_and_ranges_and_long_text_wraps_in_both_
 
 def test_chart_geometry_wraps_instead_of_running_off():
     from briefgen.model import Chart
-    from briefgen.render.pdf import chart_geometry
+    from briefgen.render.chart import chart_geometry
 
     long = "LNG cargoes of 140,000 cubic metres " * 3
     chart = Chart(long, "x", (("a " * 40, 10.0, "target", long, None), ("b", 5.0, "actual", "5 x", 2.0)))

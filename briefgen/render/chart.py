@@ -1,6 +1,6 @@
 """The key-figures bar chart as marks (rectangles, lines, text runs) in points, drawn by both formats.
 
-``chart_marks`` lays the chart out once (``pdf.chart_geometry``: wrapped labels, bar lengths) and
+``chart_marks`` lays the chart out once (``chart_geometry``: wrapped labels, bar lengths) and
 returns what to draw; the PDF turns the marks into reportlab vector shapes, the DOCX into a PNG
 drawn with Pillow from the same TrueType files at the same positions, so the Word chart has the
 PDF's faces, sizes and proportions. Coordinates are points, origin at the bottom left (as in PDF).
@@ -10,14 +10,83 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from briefgen.model import Chart
 from briefgen.theme import Theme
 
-__all__ = ["Rect", "Line", "Label", "ChartMarks", "chart_marks", "chart_png", "CHART_SCALE"]
+__all__ = ["Rect", "Line", "Label", "ChartMarks", "chart_geometry", "chart_marks", "chart_png",
+           "wrap_lines", "CHART_SCALE"]
 
 CHART_SCALE = 0.85
 """Size of the chart's text, as a share of the body size."""
+
+
+def wrap_lines(text: str, width_of: Callable[[str], float], room: float) -> list[str]:
+    """Return ``text`` wrapped at spaces into lines ``width_of`` at most ``room`` points, every
+    word kept: a chart's label or caption is a fact and is never cut. A word wider than ``room``
+    is broken between characters. Chart texts are at most ``markup.MAX_CHART_TEXT`` characters,
+    so the lines are few."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        candidate = f"{current} {word}".strip()
+        if width_of(candidate) <= room:
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+        current = word
+        while width_of(current) > room and len(current) > 1:
+            cut = len(current) - 1
+            while cut > 1 and width_of(current[:cut]) > room:
+                cut -= 1
+            lines.append(current[:cut])
+            current = current[cut:]
+    if current or not lines:
+        lines.append(current)
+    return lines
+
+
+def chart_geometry(chart: Chart, width: float, size: float,
+                   width_of: Callable[[str, str], float] | None = None) -> dict:
+    """Return the layout of a bar chart ``width`` points wide with text of ``size`` points.
+
+    ``width_of(text, role)`` measures text in points for role "title" (bold, 1.05 × size),
+    "label" or "caption"; without it, 0.6 × size per character. Titles, labels and captions wrap
+    in full (never cut) instead of running off the page; the chart grows taller.
+    Keys: ``height`` (points), ``title`` (lines), ``label_w``, ``plot_w`` and ``caption_w``
+    (column widths), ``top`` and ``bottom`` of the bars, and ``bars``: (y, bar height, bar
+    width, label lines, caption lines, low end's x offset or None) per bar, bottom-up
+    coordinates. Shared by the PDF drawing and the DOCX image so they match.
+    """
+    measure = width_of or (lambda text, role: len(text) * size * (0.63 if role == "title" else 0.6))
+    line_h = size * 1.2
+    label_w = width * 0.32
+    caption_w = width * 0.26
+    plot_w = width - label_w - caption_w - 5
+    title = wrap_lines(chart.title, lambda t: measure(t, "title"), width) if chart.title else []
+    title_h = size * 1.2 + len(title) * size * 1.3 if title else size * 0.8
+    rows = []
+    for label, _, _, caption, _ in chart.bars:
+        label_lines = wrap_lines(label, lambda t: measure(t, "label"), label_w - 8)
+        caption_lines = wrap_lines(caption, lambda t: measure(t, "caption"), caption_w - 2)
+        rows.append((label_lines, caption_lines))
+    gap = size * 1.1
+    heights = [max(size * 1.9, line_h * max(len(a), len(b)) + size * 0.5) for a, b in rows]
+    height = title_h + sum(h + gap for h in heights) + gap / 2
+    top = height - title_h
+    largest = max((v for _, v, _, _, _ in chart.bars), default=0) or 1
+    bars = []
+    y = top + gap / 2
+    for (label_lines, caption_lines), row_h, (_, value, _, _, low) in zip(rows, heights, chart.bars):
+        y -= row_h + gap
+        bar_h = size * 1.9
+        bar_y = y + (row_h - bar_h) / 2
+        bars.append((bar_y, bar_h, plot_w * value / largest, label_lines, caption_lines,
+                     None if low is None else plot_w * low / largest))
+    return {"height": height, "title": title, "label_w": label_w, "plot_w": plot_w, "caption_w": caption_w,
+            "top": top, "bottom": top - sum(h + gap for h in heights), "bars": bars}
 
 
 @dataclass(frozen=True)
@@ -81,7 +150,6 @@ def chart_marks(chart: Chart, theme: Theme, width: float, plan) -> ChartMarks:
     Raises ValueError if a font file cannot be parsed.
     """
     from briefgen.fonts import segments
-    from briefgen.render.pdf import chart_geometry
 
     size = theme.base_size_pt * CHART_SCALE
     files = {"title": (theme.heading_font.bold, "heading", size * 1.05),
