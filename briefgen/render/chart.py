@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from briefgen.model import Chart
+from briefgen.render.layout import wrap_text
 from briefgen.theme import Theme
 
 __all__ = ["Rect", "Line", "Label", "ChartMarks", "chart_geometry", "chart_marks", "chart_png",
@@ -23,29 +24,10 @@ CHART_SCALE = 0.85
 
 
 def wrap_lines(text: str, width_of: Callable[[str], float], room: float) -> list[str]:
-    """Return ``text`` wrapped at spaces into lines ``width_of`` at most ``room`` points, every
-    word kept: a chart's label or caption is a fact and is never cut. A word wider than ``room``
-    is broken between characters. Chart texts are at most ``markup.MAX_CHART_TEXT`` characters,
-    so the lines are few."""
-    lines: list[str] = []
-    current = ""
-    for word in text.split():
-        candidate = f"{current} {word}".strip()
-        if width_of(candidate) <= room:
-            current = candidate
-            continue
-        if current:
-            lines.append(current)
-        current = word
-        while width_of(current) > room and len(current) > 1:
-            cut = len(current) - 1
-            while cut > 1 and width_of(current[:cut]) > room:
-                cut -= 1
-            lines.append(current[:cut])
-            current = current[cut:]
-    if current or not lines:
-        lines.append(current)
-    return lines
+    """Return ``text`` wrapped into lines ``width_of`` at most ``room`` points, every word kept
+    (``layout.wrap_text``): a chart's label or caption is a fact and is never cut. At least one
+    line, empty for an empty text. Chart texts are at most ``markup.MAX_CHART_TEXT`` characters."""
+    return wrap_text(text, width_of, room) or [""]
 
 
 def chart_geometry(chart: Chart, width: float, size: float,
