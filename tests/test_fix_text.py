@@ -70,3 +70,37 @@ def test_a_fact_holding_a_reference_prints_it_literally(tmp_path):
     docx = next(out.glob("*.docx"))
     for got in (pdf_text(pdf), docx_text(docx)):
         assert "Ties &#x202E;grow" in got and "\u202e" not in got
+
+
+# --- watch with the output folder around the facts file -----------------------------------------
+
+@pytest.mark.parametrize("facts_arg", ["n.yaml", "sub/n.yaml"])
+def test_watch_rebuilds_when_the_output_folder_holds_the_facts_file(tmp_path, facts_arg):
+    import subprocess
+    import sys
+    import time
+
+    from test_silent_loss import FACTS
+
+    facts = tmp_path / facts_arg
+    facts.parent.mkdir(exist_ok=True)
+    facts.write_text(FACTS, encoding="utf-8")
+    md = tmp_path / "n.md"
+    process = subprocess.Popen([sys.executable, "-m", "briefgen", "watch", facts_arg, "-o", ".", "-f", "md"],
+                               cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not md.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert md.exists()
+        time.sleep(1.5)
+        facts.write_text(FACTS.replace("Minister for Foreign Affairs", "Minister of State"), encoding="utf-8")
+        deadline = time.monotonic() + 30
+        while "Minister of State" not in md.read_text(encoding="utf-8") and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(2)
+    finally:
+        process.terminate()
+        _, err = process.communicate(timeout=30)
+    assert "Minister of State" in md.read_text(encoding="utf-8"), err
+    assert err.count("changed:") == 1, err  # writing n.md did not start another build
