@@ -3,6 +3,8 @@ around the facts, and --jobs workers outliving a killed parent."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from briefgen.errors import MarkupError
@@ -104,3 +106,38 @@ def test_watch_rebuilds_when_the_output_folder_holds_the_facts_file(tmp_path, fa
         _, err = process.communicate(timeout=30)
     assert "Minister of State" in md.read_text(encoding="utf-8"), err
     assert err.count("changed:") == 1, err  # writing n.md did not start another build
+
+
+# --- paragraphs of a YAML block -----------------------------------------------------------------
+
+@pytest.mark.parametrize("template", ["briefing-note", "memo"])
+def test_a_blank_line_in_a_yaml_block_is_a_paragraph_break_in_both_formats(tmp_path, template):
+    import docx
+    from pypdf import PdfReader
+
+    text = BUNDLED.read_text(encoding="utf-8")
+    purpose = ("  purpose: |\n    First purpose paragraph about the visit.\n\n"
+               "    Second purpose paragraph about the outcomes.\n")
+    changed = re.sub(r"  purpose: >-\n(?:    .*\n)+", lambda m: purpose, text, count=1)
+    changed = changed.replace("\nnote:\n", "\nnote:\n  assessment: |\n    First assessment paragraph here.\n\n"
+                              "    Second assessment paragraph here.\n", 1)
+    assert changed.count("paragraph here") == 2 and changed.count("purpose paragraph") == 2
+    facts = tmp_path / "n.yaml"
+    facts.write_text(changed, encoding="utf-8")
+    out = tmp_path / "out"
+    result = run_cli("build", str(facts), "-o", str(out), "--template", template)
+    assert result.returncode == 0, result.stderr[-800:]
+    paragraphs = [p.text.strip() for p in docx.Document(str(next(out.glob("*.docx")))).paragraphs]
+    pdf = " ".join(page.extract_text() for page in PdfReader(next(out.glob("*.pdf"))).pages)
+    for first, second in [("First purpose paragraph about the visit.", "Second purpose paragraph about the outcomes."),
+                          ("First assessment paragraph here.", "Second assessment paragraph here.")]:
+        assert any(p.endswith(first) for p in paragraphs) and second in paragraphs, paragraphs
+        # In the PDF the two are separate paragraphs: a line break between them, not a space.
+        words = lambda t: r"\s+".join(map(re.escape, t.split()))  # noqa: E731 (lines wrap anywhere)
+        assert re.search(words(first) + r" ?\n\s*" + words(second), pdf), pdf[:3000]
+
+
+def test_paragraphs_filter_escapes_each_paragraph():
+    from briefgen.mdtext import md_paragraphs
+
+    assert md_paragraphs("*a*\nb\n  \n\n# c\n") == "\\*a\\* b\n\n\\# c"
