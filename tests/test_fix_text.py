@@ -141,3 +141,69 @@ def test_paragraphs_filter_escapes_each_paragraph():
     from briefgen.mdtext import md_paragraphs
 
     assert md_paragraphs("*a*\nb\n  \n\n# c\n") == "\\*a\\* b\n\n\\# c"
+
+
+# --- --jobs workers do not outlive a killed build -----------------------------------------------
+
+def _children(pid: int) -> set[int]:
+    import os
+
+    found = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = open(f"/proc/{entry}/stat").read()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.add(int(entry))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = open(f"/proc/{pid}/stat").read()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie runs nothing
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("sig", ["SIGKILL", "SIGHUP"])
+def test_killing_a_parallel_build_stops_its_workers(tmp_path, sig):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    names = []
+    for i in range(8):
+        (tmp_path / f"n{i}.yaml").write_text(BUNDLED.read_text(encoding="utf-8"), encoding="utf-8")
+        names.append(f"n{i}.yaml")
+    process = subprocess.Popen([sys.executable, "-m", "briefgen", "build", *names, "--jobs", "2", "-o", "out",
+                                "--no-check"], cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        workers: set[int] = set()
+        while len(workers) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+            workers = {p for p in _children(process.pid)
+                       if "spawn_main" in open(f"/proc/{p}/cmdline").read() and _alive(p)}
+        assert len(workers) >= 2, "the workers did not start"
+        workers |= _children(process.pid)  # the resource tracker too
+        time.sleep(0.5)
+        process.send_signal(getattr(signal, sig))
+        process.wait(10)
+        deadline = time.monotonic() + 5
+        while any(_alive(p) for p in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        left = [p for p in workers if _alive(p)]
+    finally:
+        process.kill()
+    for p in left:  # leave nothing running for the next test
+        __import__("os").kill(p, signal.SIGKILL)
+    assert not left, f"still running after the parent died: {left}"
+    done = {f.name for f in (tmp_path / "out").glob("*.pdf")} if (tmp_path / "out").exists() else set()
+    time.sleep(1)
+    later = {f.name for f in (tmp_path / "out").glob("*.pdf")} if (tmp_path / "out").exists() else set()
+    assert later == done  # nothing written after the workers stopped
