@@ -316,14 +316,35 @@ def _show(outcome: _Outcome, *, errors: bool, done: bool = True, console=None) -
 _WORKER: dict = {}
 
 
-def _init_worker(builder: _Builder) -> None:
+def _init_worker(builder: _Builder, parent: int | None = None) -> None:
+    """Set up a --jobs worker process: ``builder`` builds its files; ``parent`` is the main
+    process's id. A worker must not outlive it (a killed ``build`` would go on writing outputs):
+    on Linux the kernel sends it SIGTERM when the parent dies; everywhere, it checks the parent
+    before each file (``_worker_build``)."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process handles Ctrl-C
     _WORKER["builder"] = builder
+    _WORKER["parent"] = parent
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, int(signal.SIGTERM), 0, 0, 0)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass  # the check before each file still stops it
+    _exit_if_orphaned()  # the parent may have died before prctl took effect
+
+
+def _exit_if_orphaned() -> None:
+    parent = _WORKER.get("parent")
+    if parent is not None and os.getppid() != parent:
+        os._exit(EXIT_BUG)
 
 
 def _worker_build(path: Path) -> _Outcome:
+    _exit_if_orphaned()
     return _WORKER["builder"].build_one(path)
 
 
@@ -338,7 +359,7 @@ def _build_parallel(builder: _Builder, paths: list[Path], jobs: int, progress_st
 
     pool = cf.ProcessPoolExecutor(max_workers=min(jobs, len(paths)),
                                   mp_context=multiprocessing.get_context("spawn"),
-                                  initializer=_init_worker, initargs=(builder,))
+                                  initializer=_init_worker, initargs=(builder, os.getpid()))
     try:
         futures = {pool.submit(_worker_build, path): path for path in paths}
         advance = progress_start(len(paths))

@@ -101,9 +101,23 @@ def parse(markdown: str, *, source: str = "<markdown>", creator: str = "") -> Do
         .use(front_matter_plugin)
         .use(deflist_plugin)
     )
+    # Character references stay separate ("text_special") tokens so the builder can refuse one
+    # that is invalid (markdown-it would print U+FFFD); the builder joins the text itself.
+    md.disable("text_join")
+    decoded_hrefs: dict[str, str] = {}
+    normalize_link = md.normalizeLink
+
+    def _normalize_link(url: str) -> str:
+        # ``url`` has its character references and escapes decoded; the result is percent- and
+        # punycode-encoded, which would hide a forbidden character from the builder's check.
+        out = normalize_link(url)
+        decoded_hrefs[out] = url
+        return out
+
+    md.normalizeLink = _normalize_link
     meta: Meta | None = None
     blocks: list[Block] = []
-    builder = _Builder(source, markdown.splitlines())
+    builder = _Builder(source, markdown.splitlines(), decoded_hrefs)
     try:
         tree = SyntaxTreeNode(md.parse(markdown))
         for node in tree.children:
@@ -181,6 +195,19 @@ def _meta(text: str, source: str, creator: str) -> Meta:
         if not 1 <= max_pages <= MAX_PAGES_LIMIT:
             raise MarkupError(f"front matter max_pages {data.get('max_pages')!r} is not a whole number "
                               f"from 1 to {MAX_PAGES_LIMIT}", path=source, line=1)
+    from briefgen.schema import FORBIDDEN_IN_OUTPUT
+
+    for key, value in data.items():
+        # YAML escapes ("\\u202e") and the like are decoded by now.
+        found = FORBIDDEN_IN_OUTPUT.search(str(value))
+        if found is not None:
+            import unicodedata
+
+            char = found.group()
+            raise MarkupError(
+                f"front matter {key}: the template writes the invisible character U+{ord(char):04X} "
+                f"{unicodedata.name(char, '(a control character)')}", path=source, line=1,
+                hint="remove it from the template; it would corrupt the DOCX or hide text from the reader")
     keywords = data.get("keywords") or ()
     if isinstance(keywords, str):
         keywords = [k.strip() for k in keywords.split(",")]
@@ -201,9 +228,11 @@ def _meta(text: str, source: str, creator: str) -> Meta:
 
 
 class _Builder:
-    def __init__(self, source: str, lines: list[str]) -> None:
+    def __init__(self, source: str, lines: list[str], decoded_hrefs: dict[str, str] | None = None) -> None:
         self.source = source
         self.lines = lines
+        self.decoded_hrefs = {} if decoded_hrefs is None else decoded_hrefs
+        self._inline = None
         self.count = 0
         self.charts = 0
         self.tables = 0
@@ -343,6 +372,8 @@ class _Builder:
             raise MarkupError(f"a chart's values are at most {MAX_CHART_VALUE:g}", path=self.source, line=line,
                               hint="write charts with the template function chart(figures, title)")
         texts = [chart.title, chart.unit, *(t for label, _, _, caption, _ in chart.bars for t in (label, caption))]
+        for t in texts:  # JSON escapes ("\\u202e") are decoded by now
+            self._check_text(t, node)
         if any(len(t) > MAX_CHART_TEXT for t in texts):
             raise MarkupError(f"a chart's title, unit, labels and captions are at most {MAX_CHART_TEXT} characters "
                               "each (they are laid out on one chart line)", path=self.source, line=line)
@@ -398,14 +429,51 @@ class _Builder:
             line = line[:-1]
         return line.count("|") + 1
 
+    def _check_text(self, text: str, node, written: str = "") -> None:
+        """Raise MarkupError, at the Markdown line, when ``text`` (as the parse decoded it:
+        character references such as ``&#x202E;`` or ``&zwj;`` resolved) holds a character no
+        note may carry. ``written`` is what the Markdown has there, to find the line."""
+        from briefgen.schema import FORBIDDEN_IN_OUTPUT
+
+        found = FORBIDDEN_IN_OUTPUT.search(text)
+        if found is not None:
+            self._refuse(found.group(), node, written or found.group())
+
+    def _refuse(self, char: str, node, written: str) -> None:
+        import unicodedata
+
+        line = node.map[0] + 1 if node is not None and node.map else None
+        raw = node.content if node is not None and node is self._inline else ""
+        at = raw.find(written) if raw and written else -1
+        if line is not None and at > 0:
+            line += raw.count("\n", 0, at)
+        shown = f" (written {written!r})" if written != char else ""
+        name = unicodedata.name(char, "(a control character)")
+        raise MarkupError(
+            f"the template writes the invisible character U+{ord(char):04X} {name}{shown}",
+            path=self.source, line=line,
+            hint="remove it from the template; it would corrupt the DOCX or hide text from the reader",
+        )
+
     def inlines(self, node) -> tuple[Inline, ...]:
+        if node.map:
+            self._inline = node
         if len(node.content or "") > MAX_TEXT_CHARS:
             raise self._limit(node, f"a paragraph, heading, list item or cell has {len(node.content):,} "
                                     f"characters; the limit is {MAX_TEXT_CHARS:,}")
         out: list[Inline] = []
         for child in node.children:
             match child.type:
+                case "text_special":
+                    # A character reference (``&amp;``, ``&#x202E;``) or a backslash escape,
+                    # decoded. markdown-it turns an invalid reference (``&#0;``, a surrogate,
+                    # past U+10FFFF) into U+FFFD: refused, not printed as a replacement box.
+                    if child.info == "entity" and child.content == "\ufffd":
+                        self._refuse_invalid_reference(child.markup, node)
+                    self._check_text(child.content, self._inline, child.markup)
+                    out.append(Text(child.content))
                 case "text":
+                    self._check_text(child.content, self._inline)
                     if out and isinstance(out[-1], Text):
                         out[-1] = Text(out[-1].text + child.content)
                     else:
@@ -419,9 +487,12 @@ class _Builder:
                 case "em":
                     out.append(Emph(self.inlines(child)))
                 case "code_inline":
+                    self._check_text(child.content, self._inline)
                     out.append(Code(child.content))
                 case "link":
                     href = str(child.attrs.get("href", ""))
+                    self._check_text(self.decoded_hrefs.get(href, href), self._inline)
+                    self._check_text(href, self._inline)
                     children = self.inlines(child)
                     if href.lower().startswith(ALLOWED_LINK_SCHEMES):
                         out.append(Link(href, children))
@@ -434,6 +505,20 @@ class _Builder:
                 case _:
                     raise self._error(node, f"inline '{child.type}'")
         return _merge_text(out)
+
+    def _refuse_invalid_reference(self, written: str, node) -> None:
+        line = self._inline.map[0] + 1 if self._inline is not None and self._inline.map else None
+        raw = self._inline.content if self._inline is not None else ""
+        at = raw.find(written) if raw else -1
+        if line is not None and at > 0:
+            line += raw.count("\n", 0, at)
+        raise MarkupError(
+            f"the template writes the character reference {written!r}, which names no character "
+            "a note can print (it would show as a replacement box)",
+            path=self.source, line=line,
+            hint="write the character itself, or a valid reference such as '&#x2013;'; "
+                 "to print the text literally write '\\&'",
+        )
 
 
 def _merge_text(nodes: list[Inline]) -> tuple[Inline, ...]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["md_escape"]
+__all__ = ["md_escape", "md_paragraphs"]
 
 # Characters that start inline markup anywhere (emphasis, code, links, raw HTML, entities, table
 # cells, headings inside list items), and those that start a block when they open a line.
@@ -25,3 +25,16 @@ def md_escape(value: Any) -> str:
     text = re.sub(r"[^\S\xa0\u202f]+", " ", str(value))
     text = _MD_INLINE.sub(r"\\\1", text)
     return _MD_LINE_START.sub(lambda m: "\\" + m.group(0) if not m.group(0).isdigit() else m.group(0) + "\\", text, count=1)
+
+
+_BLANK_LINE = re.compile(r"\n[^\S\n]*\n\s*")
+
+
+def md_paragraphs(value: Any) -> str:
+    """Return ``str(value)`` escaped like ``md_escape``, each paragraph of it (text between
+    blank lines, as a YAML block ``|`` writes them) a Markdown paragraph of its own: the
+    paragraphs joined by one blank line. For a text printed as a paragraph (purpose,
+    assessment); printed inside a list item, a table cell or emphasis it would end them.
+    """
+    parts = [p for p in _BLANK_LINE.split(str(value).strip()) if p.strip()]
+    return "\n\n".join(md_escape(p.strip()) for p in parts)

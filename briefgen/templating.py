@@ -325,6 +325,26 @@ def md_plain(value: Any) -> str:
 FILTERS["md_plain"] = md_plain
 
 
+def paragraphs(value: Any) -> Any:
+    """Return a text field printed as Markdown paragraphs: each paragraph of it (text between
+    blank lines, as a YAML block ``|`` writes them) a paragraph of the note, escaped as any
+    printed value is. Use it where the text stands on its own lines (``{{ note.purpose|paragraphs }}``);
+    printed plainly, a text's line breaks become spaces. Raises TemplateLimitError for a value
+    too large to print."""
+    from markupsafe import Markup
+
+    from briefgen.mdtext import md_paragraphs
+    from briefgen.sandbox import check_text
+
+    if value is None:
+        return Markup("")
+    check_text(value, "printing the value")
+    return Markup(md_paragraphs(value))
+
+
+FILTERS["paragraphs"] = paragraphs
+
+
 _FIGURE_KEYS = ("label", "value", "min", "max", "unit", "per", "kind")
 MAX_CHART_FIGURES = 12
 

@@ -31,7 +31,9 @@ def watched_folders(folders: list[Path], ignore: list[Path] = (),
         stack = [top]
         while stack:
             folder = stack.pop()
-            if folder in seen or folder in skip:
+            # The output folder is not descended into, unless it is itself a folder to watch
+            # ("--template-dir . -o ."): its templates must still count.
+            if folder in seen or (folder in skip and folder != top):
                 continue
             seen.add(folder)
             if len(found) >= MAX_WATCHED_FOLDERS:
@@ -83,20 +85,20 @@ def watch_paths(paths: list[Path], stop_event: threading.Event | None = None,
     template_folders = [real(p) for p in paths if p.is_dir()]
     files = {real(p) for p in paths if not p.is_dir()}
     folders = watched_folders(template_folders, ignored, warn)
+    template_watched = set(folders)
     for f in sorted(files):
         if f.parent.is_dir() and f.parent not in folders:
             folders.append(f.parent)
     if not folders:
         return
-    watched = set(folders)
 
     def relevant(path: Path) -> bool:
-        if any(path == d or d in path.parents for d in ignored):
-            return False
+        # A watched facts file or theme always counts, even inside the output folder
+        # ("watch n.yaml -o ."). A template counts in a folder of the template folders'
+        # (which never descend into the output folder); what a build writes is never a ".j2".
         if path in files:
             return True
-        return path.name.endswith(".j2") and path.parent in watched and any(
-            path.parent == d or d in path.parents for d in template_folders)
+        return path.name.endswith(".j2") and path.parent in template_watched
 
     for changes in watch(*folders, stop_event=stop_event, debounce=debounce_ms, raise_interrupt=False,
                          recursive=False, ignore_permission_denied=True):
