@@ -306,7 +306,8 @@ class _Converter:
         )
 
 
-_INVISIBLE_HINT = "delete it (most editors do not show it); for a line break inside a text use a YAML block (|)"
+_INVISIBLE_HINT = ("delete it (most editors do not show it); to start a new paragraph in purpose, the event summary "
+                   "or the assessment, leave a blank line inside a YAML block (|)")
 
 
 def _invisible_pattern():
