@@ -183,8 +183,29 @@ def _instance_name(source: Path, weight: int, italic: bool) -> str:
     return f"{stem}-w{weight}-{digest(source)}-ft{fontTools.version}-{_RECIPE}.ttf"
 
 
+_SFNT_CHECKSUM = 0xB1B0AFBA
+"""The sum of a whole TrueType file's big-endian uint32s, which fontTools makes it by setting
+``head.checkSumAdjustment`` when it saves one."""
+
+
 def _present(target: Path) -> bool:
-    return target.is_file() and target.stat().st_size > 0
+    """Whether ``target`` is a whole, undamaged face: a file cut short (a full disk, a killed
+    build, a copy interrupted) or altered fails the TrueType whole-file checksum and is made
+    again, instead of failing every later build."""
+    import sys
+    from array import array
+
+    try:
+        data = target.read_bytes()
+    except OSError:
+        return False
+    if len(data) < 12 or data[:4] not in (b"\x00\x01\x00\x00", b"true"):
+        return False
+    words = array("I")
+    words.frombytes(data + b"\0" * (-len(data) % 4))
+    if sys.byteorder == "little":
+        words.byteswap()
+    return sum(words) & 0xFFFFFFFF == _SFNT_CHECKSUM
 
 
 @functools.lru_cache(maxsize=64)

@@ -84,6 +84,38 @@ def _cmap(path: Path) -> frozenset[int]:
     return frozenset(face(path).face.charToGlyph)
 
 
+def check_outlines(path: Path) -> None:
+    """Decompile the outline of every glyph the TrueType font file at ``path`` maps a character
+    to (composites resolved), once per process. A damaged ``glyf`` table otherwise passes every
+    check, then draws broken glyphs in the PDF and makes Pillow fail ("invalid outline") on the
+    DOCX chart. Raises ValueError naming what is damaged, OSError if the file cannot be read."""
+    _check_outlines(Path(path))
+
+
+@functools.lru_cache(maxsize=128)
+def _check_outlines(path: Path) -> None:
+    import logging
+
+    from fontTools.ttLib import TTFont, TTLibError
+
+    log = logging.getLogger("fontTools.ttLib.tables._g_l_y_f")
+    level, log.level = log.level, logging.ERROR  # "too much glyph data" is reported as the error below
+    try:
+        font = TTFont(str(path), lazy=True)
+        if "glyf" not in font:
+            raise ValueError("it has no TrueType outlines (glyf table)")
+        glyf = font["glyf"]
+        for name in sorted(set(font.getBestCmap().values())):
+            try:
+                glyf[name].getCoordinates(glyf)
+            except Exception as e:  # fontTools raises IndexError, struct.error, AssertionError... on bad data
+                raise ValueError(f"the outline of glyph {name!r} is damaged ({type(e).__name__})") from None
+    except TTLibError as e:
+        raise ValueError(f"it cannot be read as a TrueType font ({e})") from None
+    finally:
+        log.level = level
+
+
 def family_coverage(files: list[Path]) -> frozenset[int]:
     """Return the code points every one of ``files`` (a family's styles) can show."""
     sets = [cmap(p) for p in files]

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from briefgen.errors import FactsError, Problem, ThemeError
 from briefgen.files import read_bytes
-from briefgen.fonts import cmap
+from briefgen.fonts import check_outlines, cmap
 from briefgen.theme import DEFAULT_THEME_FILE, Theme
 from briefgen.yamlload import format_path, load_yaml
 
@@ -204,6 +204,12 @@ def parse_theme(path: Path, notify=None):
             except (OSError, ValueError):
                 problems.append(Problem(f"{full.name} is not a usable TrueType font", shown, *where(field), name,
                                         "give a TrueType .ttf file"))
+                return None
+            try:
+                check_outlines(full)
+            except (OSError, ValueError) as e:
+                problems.append(Problem(f"{full.name} is a damaged font: {e}", shown, *where(field), name,
+                                        "install the font again from its source, or give another .ttf file"))
                 return None
         elif kind == "docx":
             from briefgen.render.reference import reference_bytes

@@ -180,7 +180,7 @@ def chart_png(marks: ChartMarks, dpi: int = 220) -> bytes:
     """Return ``marks`` drawn as a PNG at ``dpi`` dots per inch with Pillow, text in the same
     TrueType files the PDF embeds (FreeType renders them), white background.
 
-    Raises OSError if a font file cannot be read.
+    Raises RenderError naming the font file if FreeType cannot read it or draw its glyphs.
     """
     import io
 
@@ -210,9 +210,16 @@ def chart_png(marks: ChartMarks, dpi: int = 220) -> bytes:
             x = mark.x
             for text, path in mark.runs:
                 key = (path, mark.size)
-                if key not in fonts:
-                    fonts[key] = ImageFont.truetype(str(path), size=mark.size * scale)
-                draw.text(px(x, mark.y), text, font=fonts[key], fill=mark.colour, anchor="ls")
+                try:  # FreeType reports a damaged font ("invalid outline") as OSError
+                    if key not in fonts:
+                        fonts[key] = ImageFont.truetype(str(path), size=mark.size * scale)
+                    draw.text(px(x, mark.y), text, font=fonts[key], fill=mark.colour, anchor="ls")
+                except OSError as e:
+                    from briefgen.errors import RenderError
+
+                    raise RenderError(f"the chart's text {text!r} cannot be drawn with the font {Path(path).name}: {e}",
+                                      path=str(path), hint="the font file is damaged: install it again, "
+                                      "or name another font in the theme") from None
                 x += _width(((text, path),), mark.size)
     out = io.BytesIO()
     # Default compression, not optimize=True: that tries every filter at level 9, 20 ms a note for

@@ -183,8 +183,10 @@ def _page_setup(doc, theme: Theme) -> None:
         section.page_width, section.page_height = Mm(width), Mm(height)
         section.top_margin, section.right_margin = Mm(top), Mm(right)
         section.bottom_margin, section.left_margin = Mm(bottom), Mm(left)
-        section.header_distance = Mm(top / 2 - 3)
-        section.footer_distance = Mm(bottom / 2 - 6)
+        # Header and footer halfway into their margins, never negative: Word refuses a negative
+        # distance, and the documented margins start at 5 mm (top) and 18 mm (bottom).
+        section.header_distance = Mm(max(top / 2 - 3, min(top / 2, 2.0)))
+        section.footer_distance = Mm(max(bottom / 2 - 6, min(bottom / 2, 2.0)))
 
 
 def _set_font(font, name: str) -> None:

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import copy
 import io
+import re
 import zipfile
+import zlib
 
 __all__ = ["reference_bytes", "open_reference", "adopt_missing_styles", "TEMPLATE_TYPE"]
 
@@ -23,33 +25,120 @@ MACRO_TYPES = ("application/vnd.ms-word.document.macroEnabled.main+xml",
                "application/vnd.ms-word.template.macroEnabledTemplate.main+xml")
 
 
+MAX_MEMBERS = 2_000
+"""A Word package holds tens of parts; thousands are a crafted file."""
+MAX_INFLATED_BYTES = 100_000_000
+"""Bound on the sum of the parts' inflated sizes: a letterhead with its images is a few MB."""
+
+# Parts and relationships that carry code or reach outside the file. A reference docx is copied
+# into every note sent to ministers: a macro, an ActiveX control, an embedded OLE object or a
+# template fetched from a server would travel with each one.
+_ACTIVE_CONTENT_TYPES = ("macroEnabled", "vbaProject", "vbaData", "activeX", "oleObject",
+                         "vnd.ms-office.vba", "keyMap", "wordVbaData")
+_ACTIVE_PART = re.compile(r"(^|/)(vbaProject|vbaData)[^/]*$|(^|/)(activeX|embeddings)/", re.IGNORECASE)
+_ACTIVE_REL_TYPES = ("vbaProject", "vbaData", "activeX", "control", "oleObject", "package",
+                     "attachedTemplate", "subDocument", "frame", "keyMapCustomizations", "wordVbaData")
+_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+_HINT = "save it as a plain .docx or .dotx without macros, controls, embedded objects or linked templates"
+
+
+def _read_members(src: zipfile.ZipFile) -> dict[str, bytes]:
+    """Return every member of ``src`` inflated, never more than MAX_INFLATED_BYTES in all, whatever
+    the headers claim. Raises ValueError on too many or too large members."""
+    infos = src.infolist()
+    if len(infos) > MAX_MEMBERS:
+        raise ValueError(f"it holds {len(infos):,} parts (at most {MAX_MEMBERS:,}); it is not a Word document")
+    declared = sum(i.file_size for i in infos)
+    if declared > MAX_INFLATED_BYTES:
+        raise ValueError(f"its parts inflate to {declared / 1e6:,.0f} MB (at most "
+                         f"{MAX_INFLATED_BYTES / 1e6:,.0f} MB); it is not a letterhead document")
+    members: dict[str, bytes] = {}
+    budget = MAX_INFLATED_BYTES
+    for info in infos:
+        if info.is_dir():
+            continue
+        with src.open(info) as f:  # read(limit + 1): a header that understates the size is caught
+            content = f.read(min(budget, info.file_size) + 1)
+        if len(content) > info.file_size:
+            raise ValueError(f"its part {info.filename} is larger than its header says (a damaged or crafted file)")
+        budget -= len(content)
+        members[info.filename] = content
+    return members
+
+
+def _active_content(members: dict[str, bytes], types: str) -> str | None:
+    """Return a description of the first macro, control, embedded object or external link in the
+    package ``members`` (name -> bytes, ``types`` its [Content_Types].xml), or None."""
+    from xml.etree import ElementTree
+
+    for name in members:
+        if _ACTIVE_PART.search(name):
+            return f"it holds {name} (macros, ActiveX controls or embedded objects)"
+    for marker in _ACTIVE_CONTENT_TYPES:
+        if marker.lower() in types.lower():
+            return f"its content types declare {marker} content (macros, controls or embedded objects)"
+    for name, content in members.items():
+        if not name.endswith(".rels"):
+            continue
+        if b"<!DOCTYPE" in content or b"<!ENTITY" in content:
+            return f"its relationships {name} declare a DTD"
+        try:
+            root = ElementTree.fromstring(content)
+        except ElementTree.ParseError as e:
+            return f"its relationships {name} are not well-formed XML ({e})"
+        for rel in root.iter(_REL_NS):
+            kind = rel.get("Type", "").rsplit("/", 1)[-1]
+            target = rel.get("Target", "")
+            if kind in _ACTIVE_REL_TYPES:
+                return f"{name} links a {kind} part ({target})"
+            if rel.get("TargetMode", "").lower() == "external":
+                if kind != "hyperlink":
+                    return f"{name} links an external {kind or 'resource'} ({target})"
+                if not re.match(r"(?i)(https?:|mailto:)", target):
+                    return f"{name} has a hyperlink that is not http(s) or mailto ({target})"
+    return None
+
+
 def reference_bytes(data: bytes) -> bytes:
     """Return ``data`` (a .docx or .dotx file's bytes) as a .docx package python-docx opens:
     a template's main part is relabelled as a document's. Raises ValueError if it is not a Word
-    document or template (not a zip, no main document part, a macro-enabled file)."""
+    document or template (not a zip, no main document part, a macro-enabled file), if it carries
+    active or linked content (VBA project, ActiveX control, embedded OLE object, a relationship to
+    anything outside the file but an http(s)/mailto hyperlink, an attached template), or if its
+    parts would inflate beyond MAX_INFLATED_BYTES or number more than MAX_MEMBERS."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as src:
-            names = src.namelist()
-            if "[Content_Types].xml" not in names:
-                raise ValueError("it is a zip file but not a Word document (no [Content_Types].xml)")
-            types = src.read("[Content_Types].xml").decode("utf-8")
-            if any(t in types for t in MACRO_TYPES):
-                raise ValueError("it is a macro-enabled file (.docm/.dotm); save it as .docx or .dotx")
-            if TEMPLATE_TYPE not in types and DOCUMENT_TYPE not in types:
-                raise ValueError("it holds no Word document part")
-            if TEMPLATE_TYPE not in types:
-                out_data = data
-            else:
-                out = io.BytesIO()
-                with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-                    for item in src.infolist():
-                        content = src.read(item.filename)
-                        if item.filename == "[Content_Types].xml":
-                            content = types.replace(TEMPLATE_TYPE, DOCUMENT_TYPE).encode("utf-8")
-                        dst.writestr(item, content)
-                out_data = out.getvalue()
+            members = _read_members(src)
     except zipfile.BadZipFile:
-        raise ValueError("it is not a Word file (.docx or .dotx): not a zip package") from None
+        raise ValueError("it is not a Word file (.docx or .dotx): not a zip package or a damaged one") from None
+    except (zlib.error, EOFError, NotImplementedError, RuntimeError) as e:
+        raise ValueError(f"its zip package is damaged or uses an unsupported feature ({e})") from None
+    if "[Content_Types].xml" not in members:
+        raise ValueError("it is a zip file but not a Word document (no [Content_Types].xml)")
+    try:
+        types = members["[Content_Types].xml"].decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError("its [Content_Types].xml is not UTF-8") from None
+    if any(t in types for t in MACRO_TYPES):
+        raise ValueError(f"it is a macro-enabled file (.docm/.dotm); {_HINT}")
+    active = _active_content(members, types)
+    if active:
+        raise ValueError(f"{active}; {_HINT}")
+    if TEMPLATE_TYPE not in types and DOCUMENT_TYPE not in types:
+        raise ValueError("it holds no Word document part")
+    if TEMPLATE_TYPE not in types:
+        out_data = data
+    else:
+        out = io.BytesIO()
+        with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+            for item in src.infolist():
+                if item.is_dir():
+                    continue
+                content = members[item.filename]
+                if item.filename == "[Content_Types].xml":
+                    content = types.replace(TEMPLATE_TYPE, DOCUMENT_TYPE).encode("utf-8")
+                dst.writestr(item, content)
+        out_data = out.getvalue()
     open_reference(out_data)  # proves python-docx can read it
     return out_data
 

