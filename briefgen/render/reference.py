@@ -66,6 +66,28 @@ def _read_members(src: zipfile.ZipFile) -> dict[str, bytes]:
     return members
 
 
+_ATTACHED_TEMPLATE_REL = re.compile(rb"<Relationship\b[^>]*?/attachedTemplate\"[^>]*/>")
+_ATTACHED_TEMPLATE_ELEMENT = re.compile(rb"<w:attachedTemplate\b[^>]*/>")
+
+
+def _drop_attached_template(members: dict[str, bytes]) -> bool:
+    """Remove, in place, the link Word keeps to the template a document was made from (its
+    settings' ``w:attachedTemplate`` and the relationship behind it). Word writes one into most
+    documents, usually a path on the author's machine (Normal.dotm); a note needs none of it,
+    and a remote one is a known way to make Word fetch code, so it is dropped rather than refused.
+    Return True if anything was removed."""
+    changed = False
+    for name, content in list(members.items()):
+        if name.endswith(".rels") and b"attachedTemplate" in content:
+            members[name] = _ATTACHED_TEMPLATE_REL.sub(b"", content)
+            changed = changed or members[name] != content
+    settings = members.get("word/settings.xml")
+    if settings is not None and b"attachedTemplate" in settings:
+        members["word/settings.xml"] = _ATTACHED_TEMPLATE_ELEMENT.sub(b"", settings)
+        changed = changed or members["word/settings.xml"] != settings
+    return changed
+
+
 def _active_content(members: dict[str, bytes], types: str) -> str | None:
     """Return a description of the first macro, control, embedded object or external link in the
     package ``members`` (name -> bytes, ``types`` its [Content_Types].xml), or None."""
@@ -101,10 +123,11 @@ def _active_content(members: dict[str, bytes], types: str) -> str | None:
 
 def reference_bytes(data: bytes) -> bytes:
     """Return ``data`` (a .docx or .dotx file's bytes) as a .docx package python-docx opens:
-    a template's main part is relabelled as a document's. Raises ValueError if it is not a Word
+    a template's main part is relabelled as a document's, and the link to the template it was made
+    from is removed (``_drop_attached_template``). Raises ValueError if it is not a Word
     document or template (not a zip, no main document part, a macro-enabled file), if it carries
     active or linked content (VBA project, ActiveX control, embedded OLE object, a relationship to
-    anything outside the file but an http(s)/mailto hyperlink, an attached template), or if its
+    anything outside the file but an http(s)/mailto hyperlink), or if its
     parts would inflate beyond MAX_INFLATED_BYTES or number more than MAX_MEMBERS."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as src:
@@ -121,12 +144,13 @@ def reference_bytes(data: bytes) -> bytes:
         raise ValueError("its [Content_Types].xml is not UTF-8") from None
     if any(t in types for t in MACRO_TYPES):
         raise ValueError(f"it is a macro-enabled file (.docm/.dotm); {_HINT}")
+    dropped = _drop_attached_template(members)
     active = _active_content(members, types)
     if active:
         raise ValueError(f"{active}; {_HINT}")
     if TEMPLATE_TYPE not in types and DOCUMENT_TYPE not in types:
         raise ValueError("it holds no Word document part")
-    if TEMPLATE_TYPE not in types:
+    if TEMPLATE_TYPE not in types and not dropped:
         out_data = data
     else:
         out = io.BytesIO()
