@@ -149,7 +149,7 @@ _FRONT_MATTER_LANG = re.compile(r"\A---\s*\n(?:.*\n)*?lang:\s*[\"']?([A-Za-z]{2,
 
 def _meta(text: str, source: str, creator: str) -> Meta:
     from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     if len(text) > MAX_FRONT_MATTER_CHARS:
         raise MarkupError(
@@ -159,8 +159,17 @@ def _meta(text: str, source: str, creator: str) -> Meta:
 
     try:
         data = YAML(typ="safe", pure=True).load(text) or {}
+    except MarkedYAMLError as e:
+        # ruamel's own text spans several lines, names "<unicode string>" and points at its docs:
+        # say what it found, at the template line it found it (front matter starts on line 2).
+        mark = e.problem_mark or e.context_mark
+        raise MarkupError(f"the front matter is not valid YAML: {e.problem or e.context}",
+                          path=source, line=(mark.line + 2) if mark else 1,
+                          hint="one 'key: value' per line, each key once; quote a value that holds ': ' "
+                               "or ' #'") from None
     except YAMLError as e:
-        raise MarkupError(f"the front matter is not valid YAML: {e}", path=source, line=1) from None
+        raise MarkupError(f"the front matter is not valid YAML: {' '.join(str(e).split())}",
+                          path=source, line=1) from None
     except (ValueError, TypeError, OverflowError) as e:  # a value YAML cannot build, e.g. date: 2024-13-45
         raise MarkupError(f"the front matter has a value that is not valid: {e}", path=source, line=1) from None
     if not isinstance(data, dict):

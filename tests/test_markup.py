@@ -109,3 +109,14 @@ def test_a_table_row_with_more_cells_than_the_header_is_an_error():
         parse(HEAD + "| a | b |\n|--|--|\n| 1 \\| x | `p|q` |\n| 1 | 2 | 3 |\n")
     assert info.value.problems[0].line == 10
     assert "a table row has 3 cells but the header has 2" in info.value.problems[0].message
+
+
+def test_a_duplicate_front_matter_key_is_one_located_line_without_ruamels_text():
+    from briefgen.errors import MarkupError
+
+    with pytest.raises(MarkupError) as caught:
+        parse("---\ntitle: A\nsubject: S\ntitle: B\n---\n# Hello\n\nText.\n", source="t.md.j2")
+    message = str(caught.value)
+    assert caught.value.problems[0].line == 4
+    assert 'duplicate key "title"' in message
+    assert "\n" not in message and "unicode string" not in message and "suppress" not in message
