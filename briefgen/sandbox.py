@@ -31,7 +31,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable
 
-from jinja2 import BaseLoader, TemplateNotFound, Undefined
+from jinja2 import BaseLoader, StrictUndefined, TemplateNotFound, Undefined
 from jinja2.compiler import CodeGenerator
 from jinja2.exceptions import SecurityError
 from jinja2.loaders import split_template_path
@@ -46,6 +46,7 @@ from briefgen.schema import PartialDate
 
 __all__ = [
     "BriefSandbox",
+    "NoteUndefined",
     "BoundedLoader",
     "TemplateFunction",
     "TemplateLimitError",
@@ -432,6 +433,14 @@ class _BoundedCodeGenerator(CodeGenerator):
         # so a problem in the Markdown is reported at the line of the template that wrote it.
         self.newline(node)
         super().visit_Output(node, frame)
+
+
+class NoteUndefined(StrictUndefined):
+    """A missing or refused value: any use of it is an error naming it, its repr too. Jinja's
+    StrictUndefined still shows itself as the word "Undefined" inside a printed list (``{{
+    areas|map(attribute="nosuch")|list }}``), which would put that word in a note."""
+
+    __repr__ = StrictUndefined._fail_with_undefined_error
 
 
 class BriefSandbox(ImmutableSandboxedEnvironment):

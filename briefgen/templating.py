@@ -1,6 +1,6 @@
 """The Jinja environment that turns a ``FactsFile`` into Markdown-flavoured text.
 
-Templates run in ``sandbox.BriefSandbox`` with ``StrictUndefined``: a misspelt variable is an error,
+Templates run in ``sandbox.BriefSandbox`` with ``sandbox.NoteUndefined`` (strict): a misspelt variable is an error,
 not an empty string. They see only plain, read-only data (``plaindata.to_plain``), may call only
 briefgen's functions, macros and a few allowed methods, and every operation that builds text is
 bounded (see ``briefgen.sandbox``). Every value a
@@ -139,16 +139,14 @@ def make_environment(search_path: list[Path] | list[tuple[Path, str]]):
     (``env.loader``, a ``sandbox.BoundedLoader``) records in ``loaded`` which file each template
     name came from.
     """
-    from jinja2 import StrictUndefined
-
     from briefgen.jinjaspace import KeepLineBreaks
-    from briefgen.sandbox import BoundedLoader, BriefSandbox
+    from briefgen.sandbox import BoundedLoader, BriefSandbox, NoteUndefined
 
     folders = [(Path(p), "template dir") if not isinstance(p, tuple) else p for p in search_path]
     env = BriefSandbox(
         loader=BoundedLoader(folders),
         bytecode_cache=_compiled_templates(),
-        undefined=StrictUndefined,
+        undefined=NoteUndefined,
         autoescape=True,
         finalize=_finalize,
         # A line holding only tags prints nothing; a tag ending a line of text keeps its line

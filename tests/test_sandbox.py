@@ -429,3 +429,18 @@ def test_a_broken_email_template_stops_before_anything_is_written(tmp_path):
                      "--template-dir", str(tmp_path))
     assert result.returncode == 2 and "email-body.txt.j2" in result.stderr, result.stderr[-400:]
     assert not out.exists() or not any(out.iterdir())
+
+
+@pytest.mark.parametrize("attribute", ["__class__", "nosuch"])
+def test_a_missing_or_refused_value_in_a_printed_list_is_an_error_not_the_word_undefined(tmp_path, attribute):
+    from conftest import BUNDLED, run_cli
+
+    folder = tmp_path / "tpl"
+    folder.mkdir()
+    (folder / "t.md.j2").write_text(
+        f'---\ntitle: T\n---\n# T\n\n{{{{ areas|map(attribute="{attribute}")|list }}}}\n', encoding="utf-8")
+    result = run_cli("build", str(BUNDLED), "--template-dir", str(folder), "-t", "t", "-f", "md",
+                     "-o", str(tmp_path / "out"), "--no-check")
+    assert result.returncode == 2, result.stderr
+    assert "t.md.j2:6" in result.stderr and attribute in result.stderr
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
