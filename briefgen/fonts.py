@@ -23,6 +23,8 @@ from pathlib import Path
 
 __all__ = [
     "cmap",
+    "check_outlines",
+    "embedding_problem",
     "family_coverage",
     "system_font_for",
     "system_fonts_for",
@@ -114,6 +116,28 @@ def _check_outlines(path: Path) -> None:
         raise ValueError(f"it cannot be read as a TrueType font ({e})") from None
     finally:
         log.level = level
+
+
+def embedding_problem(path: Path) -> str | None:
+    """Return why the licence of the TrueType font at ``path`` forbids what briefgen does with
+    every font (a subset embedded in the PDF and the DOCX), or None if it allows it. Read from
+    the OS/2 table's ``fsType`` (OpenType spec): bit 1 restricted licence (no embedding, unless
+    bit 2 or 3 allows preview or editing), bit 8 no subsetting, bit 9 bitmap embedding only.
+    Raises OSError if the file cannot be read, ValueError if it is not a font."""
+    from fontTools.ttLib import TTFont, TTLibError
+
+    try:
+        with TTFont(str(path), lazy=True) as font:
+            fs_type = font["OS/2"].fsType if "OS/2" in font else 0
+    except TTLibError as e:
+        raise ValueError(f"it cannot be read as a TrueType font ({e})") from None
+    if fs_type & 0x0002 and not fs_type & 0x000C:
+        return "its licence forbids embedding it (OS/2 fsType: restricted licence embedding)"
+    if fs_type & 0x0100:
+        return "its licence forbids embedding a subset of it (OS/2 fsType: no subsetting)"
+    if fs_type & 0x0200:
+        return "its licence allows embedding only bitmaps (OS/2 fsType), not outlines"
+    return None
 
 
 def family_coverage(files: list[Path]) -> frozenset[int]:

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from briefgen.errors import FactsError, Problem, ThemeError
 from briefgen.files import read_bytes
-from briefgen.fonts import check_outlines, cmap
+from briefgen.fonts import check_outlines, cmap, embedding_problem
 from briefgen.theme import DEFAULT_THEME_FILE, Theme
 from briefgen.yamlload import format_path, load_yaml
 
@@ -210,6 +210,13 @@ def parse_theme(path: Path, notify=None):
             except (OSError, ValueError) as e:
                 problems.append(Problem(f"{full.name} is a damaged font: {e}", shown, *where(field), name,
                                         "install the font again from its source, or give another .ttf file"))
+                return None
+            licence = embedding_problem(full)
+            if licence:
+                # Every font briefgen uses is embedded (as a subset) in the PDF and the DOCX.
+                problems.append(Problem(f"{full.name} cannot be used: {licence}", shown, *where(field), name,
+                                        "use a font whose licence allows embedding (the Noto fonts briefgen "
+                                        "ships do), or ask the font's vendor"))
                 return None
         elif kind == "docx":
             from briefgen.render.reference import reference_bytes

@@ -268,3 +268,26 @@ def test_a_cached_face_cut_short_is_made_again(tmp_path):
     assert pdf_text(tmp_path / "second" / f"{stem}.pdf") == pdf_text(tmp_path / "first" / f"{stem}.pdf")
     assert docx_text(tmp_path / "second" / f"{stem}.docx") == docx_text(tmp_path / "first" / f"{stem}.docx")
     assert all(fontcache._present(face) for face in faces)
+
+
+@pytest.mark.parametrize("fs_type, words", [(0x0002, "forbids embedding"), (0x0100, "subset"),
+                                            (0x0200, "only bitmaps")])
+def test_a_font_whose_licence_forbids_embedding_is_refused_naming_the_file(tmp_path, fs_type, words):
+    """Every font is embedded (subset) in both formats: a licence that forbids it is a theme
+    error naming the file and the field, not a font silently embedded against its licence."""
+    from fontTools.ttLib import TTFont
+
+    from briefgen.theme import resolve_family
+
+    family = resolve_family("Noto Sans")
+    for face in ("regular", "bold", "italic", "bold_italic"):
+        shutil.copy(getattr(family, face), tmp_path / f"{face}.ttf")
+    font = TTFont(str(tmp_path / "regular.ttf"))
+    font["OS/2"].fsType = fs_type
+    font.save(str(tmp_path / "regular.ttf"))
+    result = _build(tmp_path, "fonts:\n  body: {name: House Sans, regular: regular.ttf, bold: bold.ttf, "
+                              "italic: italic.ttf, bold_italic: bold_italic.ttf}\n")
+    assert result.returncode == 2, result.stderr
+    assert "theme.yaml:2:" in result.stderr and "regular.ttf" in result.stderr and words in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
