@@ -73,24 +73,38 @@ def watch_paths(paths: list[Path], stop_event: threading.Event | None = None,
     is watched too, and reported when it appears. Changes under ``ignore`` (the output folder)
     are never reported, so writing the outputs does not start another build. Symbolic links
     are not followed out of the watched folders; unreadable folders are reported once through
-    ``warn``. Changes are grouped over ``debounce_ms`` milliseconds so one save gives one
-    rebuild.
+    ``warn``. A template folder (or sub-folder) made, removed, or moved away and back is
+    watched again in its new state, and reported as changed. Changes are grouped over
+    ``debounce_ms`` milliseconds so one save gives one rebuild.
     """
-    from watchfiles import watch
-
     def real(p: Path) -> Path:
         return Path(os.path.realpath(p))
 
     ignored = [real(p) for p in ignore]
     template_folders = [real(p) for p in paths if p.is_dir()]
     files = {real(p) for p in paths if not p.is_dir()}
-    folders = watched_folders(template_folders, ignored, warn)
-    template_watched = set(folders)
-    for f in sorted(files):
-        if f.parent.is_dir() and f.parent not in folders:
-            folders.append(f.parent)
-    if not folders:
-        return
+    while True:
+        folders = watched_folders(template_folders, ignored, warn)
+        template_watched = set(folders)
+        # Also the folders holding the template folders and the files: a template folder moved
+        # away and back, or a facts file saved by rename, is seen there.
+        for f in sorted(files | set(template_folders)):
+            if f.parent.is_dir() and f.parent not in folders:
+                folders.append(f.parent)
+        if not folders:
+            return
+        relayout = yield from _watch_once(folders, files, set(template_folders), template_watched,
+                                          stop_event, debounce_ms, real)
+        if not relayout:
+            return
+
+
+def _watch_once(folders: list[Path], files: set[Path], template_folders: set[Path],
+                template_watched: set[Path], stop_event, debounce_ms: int, real) -> Iterator[set[Path]]:
+    """Watch ``folders`` (each not recursively) and yield the relevant changes; return True when
+    the folders themselves changed (a template folder or sub-folder made, removed or moved back),
+    so the caller watches the new layout, False when the watch ended."""
+    from watchfiles import watch
 
     def relevant(path: Path) -> bool:
         # A watched facts file or theme always counts, even inside the output folder
@@ -100,9 +114,22 @@ def watch_paths(paths: list[Path], stop_event: threading.Event | None = None,
             return True
         return path.name.endswith(".j2") and path.parent in template_watched
 
+    def moves_folders(path: Path) -> bool:
+        # A watch on a folder ends with the folder: one removed or made under (or as) a template
+        # folder changes what must be watched.
+        return (path in template_folders or path in template_watched
+                or (path.parent in template_watched and path.is_dir()))
+
     for changes in watch(*folders, stop_event=stop_event, debounce=debounce_ms, raise_interrupt=False,
                          recursive=False, ignore_permission_denied=True):
         changed = {real(Path(p)) for _, p in changes}
-        changed = {p for p in changed if relevant(p)}
-        if changed:
-            yield changed
+        relayout = any(moves_folders(p) for p in changed)
+        shown = {p for p in changed if relevant(p)}
+        if relayout:
+            # The templates in a folder that came back may differ: rebuild.
+            shown |= {p for p in changed if p in template_folders and p.is_dir()}
+        if shown:
+            yield shown
+        if relayout:
+            return True
+    return False

@@ -634,3 +634,27 @@ def test_export_flattens_a_chain_of_user_templates_with_super_and_set(tmp_path):
     flattened, b = build_md(tmp_path / "b", tmp_path / "flat", "house")
     assert chained.exit_code == 0 and flattened.exit_code == 0
     assert a == b and "House addition.\n\nChild addition." in a
+
+
+def test_watch_follows_a_template_folder_moved_away_and_back(tmp_path):
+    import time
+
+    templates = tmp_path / "tpl"
+    templates.mkdir()
+    (templates / "x.md.j2").write_text("one", encoding="utf-8")
+    stop, seen, thread = _watch_in_thread([tmp_path / "w.yaml", templates])
+    try:
+        time.sleep(1.0)
+        templates.rename(tmp_path / "tpl2")
+        time.sleep(0.8)
+        (tmp_path / "tpl2").rename(templates)
+        time.sleep(1.5)
+        seen.clear()
+        (templates / "x.md.j2").write_text("two", encoding="utf-8")
+        deadline = time.monotonic() + 15
+        while not seen and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        stop.set()
+        thread.join(10)
+    assert seen and (templates / "x.md.j2").resolve() in set().union(*seen)
