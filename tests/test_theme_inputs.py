@@ -291,3 +291,68 @@ def test_a_font_whose_licence_forbids_embedding_is_refused_naming_the_file(tmp_p
     assert "theme.yaml:2:" in result.stderr and "regular.ttf" in result.stderr and words in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def _style_rpr(parts: dict, style_id: bytes, rpr: bytes) -> None:
+    """Give style ``style_id`` of the package ``parts`` the run properties ``rpr`` (added first)."""
+    styles = parts["word/styles.xml"]
+    start = styles.index(b'w:styleId="' + style_id + b'"')
+    end = styles.index(b"</w:style>", start)
+    body = styles[start:end]
+    if b"<w:rPr>" in body:
+        body = body.replace(b"<w:rPr>", b"<w:rPr>" + rpr, 1)
+    else:
+        body = body + b"<w:rPr>" + rpr + b"</w:rPr>"
+    parts["word/styles.xml"] = styles[:start] + body + styles[end:]
+
+
+def _hidden_normal(parts):
+    _style_rpr(parts, b"Normal", b"<w:vanish/>")
+
+
+def _white_heading(parts):
+    _style_rpr(parts, b"Heading1", b'<w:color w:val="FFFFFF"/>')
+
+
+def _tiny_normal(parts):
+    _style_rpr(parts, b"Normal", b'<w:sz w:val="2"/>')
+
+
+def _comments(parts):
+    parts["word/comments.xml"] = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                                  b'<w:comments xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+                                  b'<w:comment w:id="0" w:author="J. Smith"><w:p><w:r><w:t>INTERNAL</w:t></w:r></w:p>'
+                                  b'</w:comment></w:comments>')
+
+
+def _two_sections(parts):
+    parts["word/document.xml"] = parts["word/document.xml"].replace(
+        b"<w:body>", b'<w:body><w:p><w:pPr><w:sectPr/></w:pPr></w:p>', 1)
+
+
+@pytest.mark.parametrize("change, words", [
+    (_hidden_normal, "hides text"), (_white_heading, "makes text white"),
+    (_tiny_normal, "smaller than 6 pt"), (_comments, "holds comments"), (_two_sections, "2 sections")],
+    ids=["hidden", "white", "tiny", "comments", "two-sections"])
+def test_a_reference_that_would_hide_text_or_leak_into_the_notes_is_refused(tmp_path, change, words):
+    """A reference's styles would hide the note's text (and its marking) without a word; its
+    comments would travel with every note; only one section's letterhead can be kept."""
+    (tmp_path / "letterhead.docx").write_bytes(_repacked(_plain_docx(), change))
+    result = _build(tmp_path, "reference_docx: letterhead.docx\n")
+    assert result.returncode == 2, result.stderr
+    assert "theme.yaml:1:" in result.stderr and "letterhead.docx" in result.stderr and words in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_references_track_changes_and_protection_are_not_passed_on(tmp_path):
+    def settings(parts):
+        parts["word/settings.xml"] = parts["word/settings.xml"].replace(
+            b"<w:defaultTabStop", b'<w:trackRevisions/><w:documentProtection w:edit="readOnly" w:enforcement="1"/>'
+                                  b"<w:defaultTabStop", 1)
+
+    (tmp_path / "letterhead.docx").write_bytes(_repacked(_plain_docx(), settings))
+    result = _build(tmp_path, "reference_docx: letterhead.docx\n", "-f", "docx")
+    assert result.returncode == 0, result.stderr
+    with zipfile.ZipFile(tmp_path / "out" / f"{BUNDLED.stem}.docx") as package:
+        written = package.read("word/settings.xml")
+    assert b"trackRevisions" not in written and b"documentProtection" not in written

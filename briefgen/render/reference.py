@@ -88,6 +88,68 @@ def _drop_attached_template(members: dict[str, bytes]) -> bool:
     return changed
 
 
+_SETTINGS_DROPPED = re.compile(
+    rb"<w:(trackRevisions|documentProtection|writeProtection|revisionView|removePersonalInformation)\b[^>]*?/>")
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _drop_settings(members: dict[str, bytes]) -> bool:
+    """Remove, in place, the reference's settings that would change how every note is opened:
+    track changes on, editing protection. Return True if anything was removed."""
+    settings = members.get("word/settings.xml")
+    if settings is None:
+        return False
+    members["word/settings.xml"] = _SETTINGS_DROPPED.sub(b"", settings)
+    return members["word/settings.xml"] != settings
+
+
+def _content_problem(members: dict[str, bytes]) -> str | None:
+    """Return why the reference's own content would hide or leak into the notes, or None:
+    styles that hide text or make it invisible (hidden, white, under 6 pt: the note's text and
+    its classification marking would be lost without a word), comments or tracked changes (they
+    would travel with every note), more than one section (only the first's letterhead is kept)."""
+    from xml.etree import ElementTree
+
+    for name in members:
+        if re.search(r"(^|/)comments[A-Za-z]*\.xml$", name):
+            return "it holds comments"
+    for name, content in members.items():
+        if re.match(r"word/(document|header\d*|footer\d*)\.xml$", name) and (
+                b"<w:ins " in content or b"<w:del " in content or b"<w:ins>" in content or b"<w:del>" in content):
+            return f"it holds tracked changes ({name})"
+    document = members.get("word/document.xml", b"")
+    sections = document.count(b"<w:sectPr")
+    if sections > 1:
+        return f"it has {sections} sections (a letterhead document has one)"
+    styles = members.get("word/styles.xml")
+    if styles is None:
+        return None
+    try:
+        root = ElementTree.fromstring(styles)
+    except ElementTree.ParseError as e:
+        return f"its styles are not well-formed XML ({e})"
+
+    def off(element) -> bool:
+        return element is not None and element.get(f"{_W}val", "true").lower() not in ("false", "0", "off")
+
+    # A paragraph or character style's own run properties, and the defaults; not a table style's
+    # conditional formats (white text on a dark header row is ordinary there).
+    holders = [(f"style {s.get(f'{_W}styleId')!r}", s.find(f"{_W}rPr")) for s in root.iter(f"{_W}style")
+               if s.get(f"{_W}type", "paragraph") in ("paragraph", "character")]
+    holders += [("the document defaults", d.find(f"{_W}rPrDefault/{_W}rPr")) for d in root.iter(f"{_W}docDefaults")]
+    for label, rpr in holders:
+        if rpr is not None:
+            if off(rpr.find(f"{_W}vanish")) or off(rpr.find(f"{_W}webHidden")) or off(rpr.find(f"{_W}specVanish")):
+                return f"its {label} hides text"
+            colour = rpr.find(f"{_W}color")
+            if colour is not None and colour.get(f"{_W}val", "").upper() == "FFFFFF":
+                return f"its {label} makes text white"
+            size = rpr.find(f"{_W}sz")
+            if size is not None and size.get(f"{_W}val", "").isdigit() and int(size.get(f"{_W}val")) < 12:
+                return f"its {label} makes text smaller than 6 pt"
+    return None
+
+
 def _active_content(members: dict[str, bytes], types: str) -> str | None:
     """Return a description of the first macro, control, embedded object or external link in the
     package ``members`` (name -> bytes, ``types`` its [Content_Types].xml), or None."""
@@ -124,10 +186,12 @@ def _active_content(members: dict[str, bytes], types: str) -> str | None:
 def reference_bytes(data: bytes) -> bytes:
     """Return ``data`` (a .docx or .dotx file's bytes) as a .docx package python-docx opens:
     a template's main part is relabelled as a document's, and the link to the template it was made
-    from is removed (``_drop_attached_template``). Raises ValueError if it is not a Word
+    from is removed (``_drop_attached_template``), and so are track changes and editing protection
+    (``_drop_settings``). Raises ValueError if it is not a Word
     document or template (not a zip, no main document part, a macro-enabled file), if it carries
     active or linked content (VBA project, ActiveX control, embedded OLE object, a relationship to
-    anything outside the file but an http(s)/mailto hyperlink), or if its
+    anything outside the file but an http(s)/mailto hyperlink), if its content would hide or leak
+    into the notes (``_content_problem``), or if its
     parts would inflate beyond MAX_INFLATED_BYTES or number more than MAX_MEMBERS."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as src:
@@ -145,9 +209,15 @@ def reference_bytes(data: bytes) -> bytes:
     if any(t in types for t in MACRO_TYPES):
         raise ValueError(f"it is a macro-enabled file (.docm/.dotm); {_HINT}")
     dropped = _drop_attached_template(members)
+    dropped = _drop_settings(members) or dropped
     active = _active_content(members, types)
     if active:
         raise ValueError(f"{active}; {_HINT}")
+    leak = _content_problem(members)
+    if leak:
+        raise ValueError(f"{leak}; a reference gives the notes their styles, page setup and letterhead "
+                         "only: save a copy with one section, no comments or tracked changes, and styles "
+                         "that show text")
     if TEMPLATE_TYPE not in types and DOCUMENT_TYPE not in types:
         raise ValueError("it holds no Word document part")
     if TEMPLATE_TYPE not in types and not dropped:
