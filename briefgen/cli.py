@@ -237,6 +237,11 @@ class _Builder:
                 status = max(status, failed[path].status)
         if failed:
             _err(f"{len(failed)} of {len(todo)} notes failed (errors above); the others were built")
+        skipped = len(facts) - len(todo)
+        if skipped:
+            # Counted apart: refused before any build, their errors are at the top.
+            _err(f"{skipped} of {len(facts)} facts files were not built: their outputs would overwrite "
+                 "another file's (errors at the top)")
         return status
 
     def theme(self):

@@ -91,3 +91,17 @@ def test_a_terminal_gets_a_progress_bar(tmp_path):
     assert proc.wait(timeout=120) == 0
     os.close(main)
     assert b"building notes" in seen and b"3/3" in seen
+
+
+def test_files_refused_for_clashing_outputs_are_counted_in_the_summary(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    files = [tmp_path / "a" / "n.yaml", tmp_path / "b" / "n.yaml", tmp_path / "a" / "m.yaml",
+             tmp_path / "a" / "k.yaml"]
+    for f in files:
+        f.write_text(MINIMAL, encoding="utf-8")
+    result = run_cli("build", *map(str, files), "-j", "2", "-f", "md", "-o", str(tmp_path / "out"), "--no-check")
+    assert result.returncode == 2, result.stderr
+    assert "its outputs would overwrite those of" in result.stderr
+    assert "1 of 4 facts files were not built" in result.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["k.md", "m.md", "n.md"]
