@@ -147,6 +147,14 @@ _FRONT_MATTER_LANG = re.compile(r"\A---\s*\n(?:.*\n)*?lang:\s*[\"']?([A-Za-z]{2,
                                 re.M)
 
 
+def _key_line(front_matter: str, key: str) -> int:
+    """Return the Markdown line of ``key:`` in ``front_matter`` (which starts on line 2), or 1."""
+    for number, line in enumerate(front_matter.splitlines(), 2):
+        if line.startswith(f"{key}:"):
+            return number
+    return 1
+
+
 def _meta(text: str, source: str, creator: str) -> Meta:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -192,18 +200,19 @@ def _meta(text: str, source: str, creator: str) -> Meta:
             raise MarkupError(f"front matter date {date!r} is not YYYY-MM-DD", path=source, line=1) from None
     density = str(data.get("density") or "normal")
     if density not in ("normal", "compact"):
-        raise MarkupError(f"front matter density {density!r} is not 'normal' or 'compact'", path=source, line=1)
+        raise MarkupError(f"front matter density {density!r} is not 'normal' or 'compact'", path=source,
+                          line=_key_line(text, "density"))
     max_pages = data.get("max_pages")
     if max_pages in ("", None):
         max_pages = None
     else:
-        try:
-            max_pages = int(str(max_pages).strip())
-        except ValueError:
-            max_pages = 0
+        # ASCII digits only: int() also reads "٣" (Arabic-Indic three) and " 1_0 ".
+        written = str(max_pages).strip()
+        max_pages = int(written) if re.fullmatch(r"[0-9]{1,4}", written) else 0
         if not 1 <= max_pages <= MAX_PAGES_LIMIT:
             raise MarkupError(f"front matter max_pages {data.get('max_pages')!r} is not a whole number "
-                              f"from 1 to {MAX_PAGES_LIMIT}", path=source, line=1)
+                              f"from 1 to {MAX_PAGES_LIMIT}", path=source, line=_key_line(text, "max_pages"),
+                              hint="write it in digits, e.g. 'max_pages: 1'")
     from briefgen.schema import FORBIDDEN_IN_OUTPUT
 
     for key, value in data.items():

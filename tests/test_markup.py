@@ -120,3 +120,11 @@ def test_a_duplicate_front_matter_key_is_one_located_line_without_ruamels_text()
     assert caught.value.problems[0].line == 4
     assert 'duplicate key "title"' in message
     assert "\n" not in message and "unicode string" not in message and "suppress" not in message
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "two", "1.5", "٣", "\"٣\""])
+def test_a_page_budget_that_is_not_ascii_digits_from_1_is_refused_at_its_line(value):
+    with pytest.raises(MarkupError) as caught:
+        parse(f"---\ntitle: A\nmax_pages: {value}\n---\n# Hello\n\nText.\n", source="t.md.j2")
+    assert caught.value.problems[0].line == 3
+    assert "max_pages" in str(caught.value)
