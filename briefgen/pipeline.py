@@ -279,6 +279,12 @@ def _check_furniture(document: Document, theme: Theme, facts_path: Path, templat
             found = re.search(r"^classification\s*:", text, re.M)
             line = text.count("\n", 0, found.start()) + 1 if found else None
             raise RenderError(problems=[replace(problem, path=str(facts_path), line=line)]) from None
+        if problem.field == "margins_mm":
+            source = theme.source if Path(theme.source).is_file() else None
+            text = Path(source).read_text(encoding="utf-8", errors="replace") if source else ""
+            found = re.search(r"^margins_mm\s*:", text, re.M)
+            line = text.count("\n", 0, found.start()) + 1 if found else None
+            raise RenderError(problems=[replace(problem, path=source or "the built-in theme", line=line)]) from None
         raise RenderError(problems=[replace(problem, path=template or "briefing-note")]) from None
 
 

@@ -356,3 +356,15 @@ def test_a_references_track_changes_and_protection_are_not_passed_on(tmp_path):
     with zipfile.ZipFile(tmp_path / "out" / f"{BUNDLED.stem}.docx") as package:
         written = package.read("word/settings.xml")
     assert b"trackRevisions" not in written and b"documentProtection" not in written
+
+
+@pytest.mark.parametrize("theme_text", [
+    "margins_mm: {top: 80, right: 80, bottom: 80, left: 80}\n",
+    "page_size: Letter\nbase_size_pt: 24\nmargins_mm: {top: 80, right: 80, bottom: 80, left: 80}\n"])
+def test_margins_that_leave_no_room_for_the_page_furniture_blame_the_theme(tmp_path, theme_text):
+    result = _build(tmp_path, theme_text)
+    assert result.returncode == 2, result.stderr
+    line = theme_text.split("\n").index(next(l for l in theme_text.split("\n") if l.startswith("margins_mm"))) + 1
+    assert f"theme.yaml:{line}: margins_mm: the theme leaves room for only about" in result.stderr
+    assert "template" not in result.stderr and "-" not in result.stderr.split("about")[1].split("characters")[0]
+    assert not (tmp_path / "out").exists()

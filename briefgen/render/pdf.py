@@ -281,6 +281,11 @@ MARKING_SCALE = 0.95
 """Size of the classification marking's type, as a share of the body size."""
 
 
+FURNITURE_MIN_CHARS = 12
+"""Fewest characters a line of the marking, running header or footer must have room for: less
+means the theme's margins or type size leave no page to speak of."""
+
+
 def check_furniture(document: Document, theme: Theme) -> None:
     """Raise RenderError, its ``field`` "classification", "header" or "footer", if a running
     text of ``document`` needs more than ``FURNITURE_MAX_LINES`` lines on a page of ``theme``
@@ -352,9 +357,18 @@ def furniture_layout(meta, theme: Theme, fonts: dict[str, str],
         text = " ".join(words(text))
         if not text:
             return []
+        per_line = max(0, int(room / max(width_of("n", font, font_size), 1e-6)))
+        if per_line < FURNITURE_MIN_CHARS:
+            # The theme, not the text, is at fault: its page width, side margins and type size.
+            raise RenderError(
+                f"the theme leaves room for only about {per_line} characters a line for the {what} "
+                f"(page {theme.page_size_mm[0]:g} mm wide, side margins {theme.margins_mm[3]:g} + "
+                f"{theme.margins_mm[1]:g} mm, body {theme.base_size_pt:g} pt)",
+                hint="use narrower side margins (margins_mm) or a smaller base_size_pt in the theme",
+                field="margins_mm",
+            )
         lines = wrap_text(text, lambda t: width_of(t, font, font_size), room)
         if len(lines) > FURNITURE_MAX_LINES:
-            per_line = int(room / max(width_of("n", font, font_size), 1e-6))
             raise RenderError(
                 f"the {what} needs {len(lines)} lines on each page; at most {FURNITURE_MAX_LINES} "
                 f"fit (about {per_line} characters a line at this page width and type size): {text[:80]!r}",
