@@ -243,17 +243,9 @@ def _refuse_docx_contents(theme: Theme) -> None:
     """Raise ThemeError, at the theme's ``toc`` line: a DOCX table of contents would show
     either no entries (a field Word fills in only when asked) or page numbers taken from the
     PDF's layout, which Word's own layout does not keep. Neither is a contents page to send."""
-    import re
-
     from briefgen.errors import ThemeError
 
-    line = None
-    try:
-        text = Path(theme.source).read_text(encoding="utf-8", errors="replace")
-        found = re.search(r"^toc\s*:", text, re.M)
-        line = text.count("\n", 0, found.start()) + 1 if found else None
-    except (OSError, TypeError, ValueError):
-        pass
+    line = _key_line(theme.source, "toc")
     raise ThemeError(
         "toc: true gives the PDF a table of contents with page numbers; the DOCX cannot carry "
         "one whose page numbers are right before Word lays it out, so it is not made",
@@ -266,8 +258,6 @@ def _check_furniture(document: Document, theme: Theme, facts_path: Path, templat
     """Refuse, before anything is rendered, a marking, running header or footer longer than a
     page shows (``render.pdf.FURNITURE_MAX_LINES`` lines): located at the facts file's
     ``classification`` line, or at the template that writes the header or footer."""
-    import re
-
     from briefgen.render.pdf import check_furniture
 
     try:
@@ -275,17 +265,31 @@ def _check_furniture(document: Document, theme: Theme, facts_path: Path, templat
     except RenderError as e:
         problem = e.problems[0]
         if problem.field == "classification":
-            text = Path(facts_path).read_text(encoding="utf-8", errors="replace")
-            found = re.search(r"^classification\s*:", text, re.M)
-            line = text.count("\n", 0, found.start()) + 1 if found else None
+            line = _key_line(facts_path, "classification")
             raise RenderError(problems=[replace(problem, path=str(facts_path), line=line)]) from None
         if problem.field == "margins_mm":
-            source = theme.source if Path(theme.source).is_file() else None
-            text = Path(source).read_text(encoding="utf-8", errors="replace") if source else ""
-            found = re.search(r"^margins_mm\s*:", text, re.M)
-            line = text.count("\n", 0, found.start()) + 1 if found else None
-            raise RenderError(problems=[replace(problem, path=source or "the built-in theme", line=line)]) from None
+            line = _key_line(theme.source, "margins_mm")
+            path = theme.source if Path(theme.source).is_file() else "the built-in theme"
+            raise RenderError(problems=[replace(problem, path=path, line=line)]) from None
         raise RenderError(problems=[replace(problem, path=template or "briefing-note")]) from None
+
+
+def _key_line(path: str | Path, key: str) -> int | None:
+    """Return the line of the top-level ``key:`` in the YAML file at ``path`` (a facts file or
+    theme this build has already read), or None when it cannot be told (the built-in theme, a
+    file gone since). Read through the one bounded reader."""
+    import re
+
+    from briefgen.errors import BriefgenError
+    from briefgen.files import read_text
+    from briefgen.yamlload import MAX_BYTES
+
+    try:
+        text = read_text(path, limit=MAX_BYTES)
+    except (BriefgenError, OSError, ValueError):
+        return None
+    found = re.search(rf"^{re.escape(key)}\s*:", text, re.M)
+    return text.count("\n", 0, found.start()) + 1 if found else None
 
 
 def output_path(facts_path: Path, out_dir: Path, fmt: str) -> Path:

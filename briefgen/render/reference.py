@@ -67,40 +67,30 @@ def _read_members(src: zipfile.ZipFile) -> dict[str, bytes]:
 
 
 _ATTACHED_TEMPLATE_REL = re.compile(rb"<Relationship\b[^>]*?/attachedTemplate\"[^>]*/>")
-_ATTACHED_TEMPLATE_ELEMENT = re.compile(rb"<w:attachedTemplate\b[^>]*/>")
+_SETTINGS_DROPPED = re.compile(
+    rb"<w:(attachedTemplate|trackRevisions|documentProtection|writeProtection|revisionView|"
+    rb"removePersonalInformation)\b[^>]*?/>")
 
 
-def _drop_attached_template(members: dict[str, bytes]) -> bool:
-    """Remove, in place, the link Word keeps to the template a document was made from (its
-    settings' ``w:attachedTemplate`` and the relationship behind it). Word writes one into most
-    documents, usually a path on the author's machine (Normal.dotm); a note needs none of it,
-    and a remote one is a known way to make Word fetch code, so it is dropped rather than refused.
-    Return True if anything was removed."""
+def _drop_settings(members: dict[str, bytes]) -> bool:
+    """Remove, in place, what the reference's settings would pass on to every note: the link
+    Word keeps to the template a document was made from (``w:attachedTemplate`` and the
+    relationship behind it: usually Normal.dotm on the author's machine, and a remote one is a
+    known way to make Word fetch code, so it is dropped rather than refused), track changes,
+    editing protection. Return True if anything was removed."""
     changed = False
     for name, content in list(members.items()):
         if name.endswith(".rels") and b"attachedTemplate" in content:
             members[name] = _ATTACHED_TEMPLATE_REL.sub(b"", content)
             changed = changed or members[name] != content
     settings = members.get("word/settings.xml")
-    if settings is not None and b"attachedTemplate" in settings:
-        members["word/settings.xml"] = _ATTACHED_TEMPLATE_ELEMENT.sub(b"", settings)
+    if settings is not None:
+        members["word/settings.xml"] = _SETTINGS_DROPPED.sub(b"", settings)
         changed = changed or members["word/settings.xml"] != settings
     return changed
 
 
-_SETTINGS_DROPPED = re.compile(
-    rb"<w:(trackRevisions|documentProtection|writeProtection|revisionView|removePersonalInformation)\b[^>]*?/>")
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-
-
-def _drop_settings(members: dict[str, bytes]) -> bool:
-    """Remove, in place, the reference's settings that would change how every note is opened:
-    track changes on, editing protection. Return True if anything was removed."""
-    settings = members.get("word/settings.xml")
-    if settings is None:
-        return False
-    members["word/settings.xml"] = _SETTINGS_DROPPED.sub(b"", settings)
-    return members["word/settings.xml"] != settings
 
 
 def _content_problem(members: dict[str, bytes]) -> str | None:
@@ -186,8 +176,7 @@ def _active_content(members: dict[str, bytes], types: str) -> str | None:
 def reference_bytes(data: bytes) -> bytes:
     """Return ``data`` (a .docx or .dotx file's bytes) as a .docx package python-docx opens:
     a template's main part is relabelled as a document's, and the link to the template it was made
-    from is removed (``_drop_attached_template``), and so are track changes and editing protection
-    (``_drop_settings``). Raises ValueError if it is not a Word
+    from is removed, and so are track changes and editing protection (``_drop_settings``). Raises ValueError if it is not a Word
     document or template (not a zip, no main document part, a macro-enabled file), if it carries
     active or linked content (VBA project, ActiveX control, embedded OLE object, a relationship to
     anything outside the file but an http(s)/mailto hyperlink), if its content would hide or leak
@@ -208,8 +197,7 @@ def reference_bytes(data: bytes) -> bytes:
         raise ValueError("its [Content_Types].xml is not UTF-8") from None
     if any(t in types for t in MACRO_TYPES):
         raise ValueError(f"it is a macro-enabled file (.docm/.dotm); {_HINT}")
-    dropped = _drop_attached_template(members)
-    dropped = _drop_settings(members) or dropped
+    dropped = _drop_settings(members)
     active = _active_content(members, types)
     if active:
         raise ValueError(f"{active}; {_HINT}")
